@@ -1,0 +1,1 @@
+"""Thin AWS Lambda handlers: configuration in, one library call, response out."""

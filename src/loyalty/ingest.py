@@ -1,0 +1,236 @@
+"""Ingest: SQS batches of booking events in, one idempotent ledger write per message out."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from loyalty.domain.clock import Clock, format_timestamp, utc_now
+from loyalty.domain.transactions import (
+    LoyaltyPolicy,
+    Transaction,
+    TransactionStatus,
+    new_transaction_id,
+)
+from loyalty.events.booking import BookingStatus
+from loyalty.events.errors import InvalidBookingMessage
+from loyalty.events.sqs import BookingMessage, parse_sqs_record
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+
+    from loyalty.repository.base import LoyaltyRepository, WriteOutcome
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "IngestResult",
+    "apply_booking",
+    "ingest_sqs_event",
+    "transaction_for",
+]
+
+DEFAULT_POLICY = LoyaltyPolicy()
+MAX_WRITE_WORKERS = 10
+"""SQS delivers at most 10 messages per batch by default; one thread per in-flight write."""
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_logger = logging.getLogger("loyalty.ingest")
+_executor_lock = threading.Lock()
+_shared_executor: ThreadPoolExecutor | None = None
+
+
+def _default_executor() -> Executor:
+    # One pool per process, created on first use and kept across Lambda invocations, so a batch
+    # pays for task submission only, not for starting threads.
+    global _shared_executor  # noqa: PLW0603
+    with _executor_lock:
+        if _shared_executor is None:
+            _shared_executor = ThreadPoolExecutor(
+                max_workers=MAX_WRITE_WORKERS, thread_name_prefix="loyalty-ingest"
+            )
+        return _shared_executor
+
+
+@dataclass(slots=True)
+class IngestResult:
+    """What a batch did: outcome counts and the message ids to report as failed."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)
+    failed_message_ids: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        """Messages refused as invalid (reported as failures; they end in the DLQ)."""
+        return self.outcomes["rejected"]
+
+    @property
+    def errors(self) -> int:
+        """Messages whose write failed (reported as failures; SQS retries them)."""
+        return self.outcomes["error"]
+
+    def response(self) -> dict[str, list[dict[str, str]]]:
+        """The Lambda partial-batch response: ``{"batchItemFailures": [{"itemIdentifier"}]}``."""
+        return {
+            "batchItemFailures": [
+                {"itemIdentifier": message_id} for message_id in self.failed_message_ids
+            ]
+        }
+
+
+def transaction_for(
+    message: BookingMessage, policy: LoyaltyPolicy = DEFAULT_POLICY, now: Clock = utc_now
+) -> Transaction:
+    """Build the ledger transaction a booking message stands for (REVOKED for a cancel)."""
+    created = now()
+    event = message.event
+    points = policy.earn_rule(event.payment.amount)
+    cancelled = message.status is BookingStatus.CANCELLED
+    return Transaction(
+        transaction_id=new_transaction_id(created),
+        customer_id=event.customer_id,
+        booking_id=event.booking.id,
+        points=points,
+        status=TransactionStatus.REVOKED if cancelled else TransactionStatus.ACTIVE,
+        created_at=format_timestamp(created),
+        expires_at=policy.expiry.expires_at(created, fake=message.fake),
+        fake=message.fake,
+        booking_reference=event.booking.reference,
+        outbound_flight_id=event.booking.outbound_flight_id,
+        payment_receipt=event.payment.receipt,
+        payment_amount=event.payment.amount,
+        correlation_id=message.correlation_id,
+        revoked_at=format_timestamp(created) if cancelled else None,
+    )
+
+
+def apply_booking(
+    message: BookingMessage,
+    repository: LoyaltyRepository,
+    policy: LoyaltyPolicy = DEFAULT_POLICY,
+    now: Clock = utc_now,
+) -> WriteOutcome:
+    """Apply one validated booking message to the ledger with exactly one write request.
+
+    A confirm inserts an ACTIVE transaction unless the booking has one; a cancel revokes it,
+    recording a REVOKED transaction if the confirm has not arrived yet.
+    """
+    transaction = transaction_for(message, policy, now)
+    if message.status is BookingStatus.CANCELLED:
+        return repository.revoke_transaction(transaction)
+    return repository.record_transaction(transaction)
+
+
+def _record_logger(
+    record: Mapping[str, Any], message: BookingMessage | None
+) -> logging.LoggerAdapter[logging.Logger]:
+    context: dict[str, Any] = {"message_id": record.get("messageId")}
+    if message is not None:
+        context["correlation_id"] = message.correlation_id
+        context["customer_id"] = message.event.customer_id
+        context["booking_id"] = message.event.booking.id
+        if message.trace_id:
+            context["xray_trace_id"] = message.trace_id
+    return logging.LoggerAdapter(_logger, context)
+
+
+def _apply_logged(
+    record: Mapping[str, Any],
+    message: BookingMessage,
+    repository: LoyaltyRepository,
+    policy: LoyaltyPolicy,
+    now: Clock,
+) -> WriteOutcome:
+    log = _record_logger(record, message)
+    outcome = apply_booking(message, repository, policy, now)
+    log.info("booking %s: %s", message.status.value, outcome.value, extra={"outcome": outcome})
+    return outcome
+
+
+def ingest_sqs_event(
+    event: Mapping[str, Any],
+    repository: LoyaltyRepository,
+    *,
+    policy: LoyaltyPolicy = DEFAULT_POLICY,
+    now: Clock = utc_now,
+    executor: Executor | None = None,
+) -> IngestResult:
+    """Ingest a Lambda SQS event of booking messages.
+
+    Every record is parsed and validated first; the valid ones are written concurrently, one
+    conditional write each. Invalid records and failed writes are reported by message id so
+    SQS retries only them (and, past ``maxReceiveCount``, moves them to the dead-letter queue);
+    the rest of the batch succeeds.
+
+    Parameters
+    ----------
+    event
+        The Lambda event: ``{"Records": [...]}`` from an SQS event source mapping.
+    repository
+        Where the ledger lives.
+    policy
+        Earn rule, expiry and tiers.
+    now
+        The clock (injectable for tests).
+    executor
+        Runs the writes; defaults to a process-wide pool of ``MAX_WRITE_WORKERS`` threads.
+
+    Returns
+    -------
+    IngestResult
+        Outcome counts; ``result.response()`` is the Lambda partial-batch response.
+    """
+    result = IngestResult()
+    pending: list[tuple[Mapping[str, Any], BookingMessage]] = []
+    for record in _records(event):
+        try:
+            pending.append((record, parse_sqs_record(record)))
+        except InvalidBookingMessage as error:
+            _record_logger(record, None).error("rejected booking message: %s", error)
+            result.outcomes["rejected"] += 1
+            result.failed_message_ids.append(str(record.get("messageId")))
+
+    def write(item: tuple[Mapping[str, Any], BookingMessage]) -> WriteOutcome:
+        return _apply_logged(item[0], item[1], repository, policy, now)
+
+    for (record, message), outcome in zip(pending, _run_all(write, pending, executor), strict=True):
+        if isinstance(outcome, Exception):
+            _record_logger(record, message).error(
+                "booking write failed, SQS will retry: %s", outcome, exc_info=outcome
+            )
+            result.outcomes["error"] += 1
+            result.failed_message_ids.append(str(record.get("messageId")))
+        else:
+            result.outcomes[outcome.value] += 1
+    return result
+
+
+def _records(event: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+    records = event.get("Records")
+    if not isinstance(records, list):
+        raise ValueError("not an SQS event: 'Records' is missing or not a list")
+    return records
+
+
+def _run_all(
+    function: Callable[[T], R], items: Sequence[T], executor: Executor | None
+) -> list[R | Exception]:
+    """Run ``function`` over ``items`` concurrently, returning each result or its exception."""
+    if len(items) <= 1:
+        # A lone write is not worth a thread hop.
+        return [_capture(function, item) for item in items]
+    pool = executor or _default_executor()
+    futures = [pool.submit(_capture, function, item) for item in items]
+    return [future.result() for future in futures]
+
+
+def _capture(function: Callable[[T], R], item: T) -> R | Exception:
+    try:
+        return function(item)
+    except Exception as error:
+        return error

@@ -1,0 +1,59 @@
+"""The repository interface every storage adapter implements."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from loyalty.domain.transactions import Transaction
+
+__all__ = ["LoyaltyRepository", "WriteOutcome"]
+
+
+class WriteOutcome(StrEnum):
+    """What a ledger write did; every value is a success (duplicates are not errors)."""
+
+    CREATED = "created"
+    """A new ACTIVE transaction was recorded."""
+    DUPLICATE = "duplicate"
+    """The booking already had a transaction; nothing changed."""
+    CONFIRM_AFTER_CANCEL = "confirm_after_cancel"
+    """The booking was already revoked by an earlier cancel; it stays revoked."""
+    REVOKED = "revoked"
+    """An ACTIVE transaction was revoked."""
+    REVOKED_BEFORE_CONFIRM = "revoked_before_confirm"
+    """No transaction existed yet; a REVOKED one was recorded so a late confirm cannot count."""
+    ALREADY_REVOKED = "already_revoked"
+    """The transaction was already revoked; nothing changed."""
+
+
+class LoyaltyRepository(Protocol):
+    """Storage of ledger transactions, one per (customer, booking).
+
+    Each write is a single conditional request, so retries and duplicates never change the
+    outcome: the first write for a booking wins and later ones report what they found.
+    """
+
+    def record_transaction(self, transaction: Transaction) -> WriteOutcome:
+        """Insert ``transaction`` unless the booking already has one.
+
+        Returns CREATED, DUPLICATE or CONFIRM_AFTER_CANCEL.
+        """
+        ...
+
+    def revoke_transaction(self, transaction: Transaction) -> WriteOutcome:
+        """Mark the booking's transaction REVOKED, creating it REVOKED if it does not exist yet.
+
+        ``transaction`` is the REVOKED record to store when none exists (built from the cancel
+        event). Returns REVOKED, REVOKED_BEFORE_CONFIRM or ALREADY_REVOKED.
+        """
+        ...
+
+    def get_transaction(self, customer_id: str, booking_id: str) -> Transaction | None:
+        """Return the booking's transaction, or None."""
+        ...
+
+    def list_transactions(self, customer_id: str) -> list[Transaction]:
+        """Return all of a customer's transactions still in the ledger, oldest booking key first."""
+        ...

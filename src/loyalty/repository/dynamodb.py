@@ -1,0 +1,140 @@
+"""The DynamoDB adapter of :class:`~loyalty.repository.base.LoyaltyRepository`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from loyalty.domain.transactions import Transaction, TransactionStatus
+from loyalty.repository.base import WriteOutcome
+from loyalty.repository.items import (
+    transaction_from_item,
+    transaction_key,
+    transaction_to_item,
+)
+
+if TYPE_CHECKING:
+    from boto3.session import Session
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+__all__ = ["DynamoDBLoyaltyRepository"]
+
+# On revoke, these attributes are written only if the item does not exist yet (cancel before
+# confirm): a revoke never rewrites what the confirm recorded.
+_KEPT_ON_REVOKE = (
+    "transaction_id",
+    "customer_id",
+    "booking_id",
+    "points",
+    "created_at",
+    "expires_at",
+    "fake",
+    "payment_amount",
+    "booking_reference",
+    "outbound_flight_id",
+    "payment_receipt",
+    "correlation_id",
+)
+
+
+class DynamoDBLoyaltyRepository:
+    """Ledger storage in one DynamoDB table, keyed as in DESIGN §3.
+
+    Every write is one conditional request and no write reads first.
+
+    Parameters
+    ----------
+    client
+        A boto3 DynamoDB client built by the caller (so endpoint, region, profile and retry
+        configuration are the caller's). boto3 clients are thread-safe; one can be shared.
+    table_name
+        The table's name.
+    """
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table_name = table_name
+
+    @classmethod
+    def from_session(cls, session: Session, table_name: str) -> DynamoDBLoyaltyRepository:
+        """Build the adapter from a boto3 session (its profile, region and endpoint settings)."""
+        return cls(session.client("dynamodb"), table_name)
+
+    @property
+    def client(self) -> DynamoDBClient:
+        """The DynamoDB client the adapter uses."""
+        return self._client
+
+    @property
+    def table_name(self) -> str:
+        """The table the adapter reads and writes."""
+        return self._table_name
+
+    def record_transaction(self, transaction: Transaction) -> WriteOutcome:
+        try:
+            self._client.put_item(
+                TableName=self._table_name,
+                Item=transaction_to_item(transaction),
+                ConditionExpression="attribute_not_exists(pk)",
+                # The existing item comes back with the failure at no extra cost, telling a
+                # plain duplicate from a confirm that arrived after its cancel.
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as error:
+            existing: Any = error.response.get("Item", {})
+            if existing.get("status", {}).get("S") == TransactionStatus.REVOKED.value:
+                return WriteOutcome.CONFIRM_AFTER_CANCEL
+            return WriteOutcome.DUPLICATE
+        return WriteOutcome.CREATED
+
+    def revoke_transaction(self, transaction: Transaction) -> WriteOutcome:
+        item = transaction_to_item(transaction)
+        names = {"#status": "status"}
+        values: dict[str, AttributeValueTypeDef] = {
+            ":revoked": {"S": TransactionStatus.REVOKED.value},
+            ":active": {"S": TransactionStatus.ACTIVE.value},
+            ":revoked_at": item.get("revoked_at", item["created_at"]),
+        }
+        assignments = ["#status = :revoked", "revoked_at = :revoked_at"]
+        for name in _KEPT_ON_REVOKE:
+            if name in item:
+                values[f":{name}"] = item[name]
+                assignments.append(f"{name} = if_not_exists({name}, :{name})")
+        try:
+            response = self._client.update_item(
+                TableName=self._table_name,
+                Key=transaction_key(transaction.customer_id, transaction.booking_id),
+                UpdateExpression="SET " + ", ".join(assignments),
+                ConditionExpression="attribute_not_exists(pk) OR #status = :active",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                # UPDATED_OLD is empty when the item did not exist: cancel before confirm.
+                ReturnValues="UPDATED_OLD",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return WriteOutcome.ALREADY_REVOKED
+        if "status" in response.get("Attributes", {}):
+            return WriteOutcome.REVOKED
+        return WriteOutcome.REVOKED_BEFORE_CONFIRM
+
+    def get_transaction(self, customer_id: str, booking_id: str) -> Transaction | None:
+        response = self._client.get_item(
+            TableName=self._table_name,
+            Key=transaction_key(customer_id, booking_id),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return transaction_from_item(item) if item else None
+
+    def list_transactions(self, customer_id: str) -> list[Transaction]:
+        key = transaction_key(customer_id, "")
+        paginator = self._client.get_paginator("query")
+        transactions: list[Transaction] = []
+        for page in paginator.paginate(
+            TableName=self._table_name,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": key["pk"]},
+            ConsistentRead=True,
+        ):
+            transactions.extend(transaction_from_item(item) for item in page.get("Items", []))
+        return transactions

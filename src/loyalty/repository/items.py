@@ -1,0 +1,107 @@
+"""The single-table key schema and the DynamoDB item codec (DESIGN §3, decision 0001)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from loyalty.domain.transactions import Transaction, TransactionStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+__all__ = [
+    "AGGREGATE_PREFIX",
+    "AGGREGATE_SORT_KEY",
+    "BOOKING_PREFIX",
+    "TRANSACTION_PREFIX",
+    "aggregate_key",
+    "customer_of_transaction_key",
+    "transaction_from_item",
+    "transaction_key",
+    "transaction_to_item",
+]
+
+TRANSACTION_PREFIX = "TXN#"
+BOOKING_PREFIX = "BOOKING#"
+AGGREGATE_PREFIX = "AGG#"
+AGGREGATE_SORT_KEY = "AGG"
+
+_OPTIONAL_STRINGS = (
+    "booking_reference",
+    "outbound_flight_id",
+    "payment_receipt",
+    "correlation_id",
+    "revoked_at",
+)
+
+
+def transaction_key(customer_id: str, booking_id: str) -> dict[str, AttributeValueTypeDef]:
+    """Primary key of a booking's transaction: ``TXN#{customer}`` / ``BOOKING#{booking}``."""
+    return {
+        "pk": {"S": f"{TRANSACTION_PREFIX}{customer_id}"},
+        "sk": {"S": f"{BOOKING_PREFIX}{booking_id}"},
+    }
+
+
+def aggregate_key(customer_id: str) -> dict[str, AttributeValueTypeDef]:
+    """Primary key of a customer's aggregate: ``AGG#{customer}`` / ``AGG``."""
+    return {"pk": {"S": f"{AGGREGATE_PREFIX}{customer_id}"}, "sk": {"S": AGGREGATE_SORT_KEY}}
+
+
+def customer_of_transaction_key(pk: str) -> str | None:
+    """Return the customer id of a transaction partition key, or None for any other item."""
+    if pk.startswith(TRANSACTION_PREFIX):
+        return pk.removeprefix(TRANSACTION_PREFIX)
+    return None
+
+
+def transaction_to_item(transaction: Transaction) -> dict[str, AttributeValueTypeDef]:
+    """Encode a transaction as a DynamoDB item (keys included)."""
+    item: dict[str, AttributeValueTypeDef] = {
+        **transaction_key(transaction.customer_id, transaction.booking_id),
+        "transaction_id": {"S": transaction.transaction_id},
+        "customer_id": {"S": transaction.customer_id},
+        "booking_id": {"S": transaction.booking_id},
+        "points": {"N": str(transaction.points)},
+        "status": {"S": transaction.status.value},
+        "created_at": {"S": transaction.created_at},
+        "expires_at": {"N": str(transaction.expires_at)},
+        "fake": {"BOOL": transaction.fake},
+    }
+    if transaction.payment_amount is not None:
+        item["payment_amount"] = {"N": str(transaction.payment_amount)}
+    for name in _OPTIONAL_STRINGS:
+        value = getattr(transaction, name)
+        if value is not None:
+            item[name] = {"S": value}
+    return item
+
+
+def transaction_from_item(item: Mapping[str, Any]) -> Transaction:
+    """Decode a DynamoDB item or stream image of a transaction.
+
+    Raises
+    ------
+    ValueError
+        If a required attribute is missing or has the wrong type.
+    """
+    try:
+        payment_amount = item.get("payment_amount")
+        return Transaction(
+            transaction_id=item["transaction_id"]["S"],
+            customer_id=item["customer_id"]["S"],
+            booking_id=item["booking_id"]["S"],
+            points=int(item["points"]["N"]),
+            status=TransactionStatus(item["status"]["S"]),
+            created_at=item["created_at"]["S"],
+            expires_at=int(item["expires_at"]["N"]),
+            fake=bool(item.get("fake", {}).get("BOOL", False)),
+            payment_amount=int(payment_amount["N"]) if payment_amount else None,
+            **{name: item[name]["S"] for name in _OPTIONAL_STRINGS if name in item},
+        )
+    except (KeyError, TypeError) as error:
+        raise ValueError(
+            f"transaction item is missing or has a mistyped attribute {error}"
+        ) from None

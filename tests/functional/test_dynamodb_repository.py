@@ -1,0 +1,97 @@
+"""The DynamoDB adapter against moto: key schema, conditional writes, one request per write."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from loyalty import DynamoDBLoyaltyRepository, Transaction, TransactionStatus, WriteOutcome
+from tests.aws import TABLE_NAME, RequestCounter
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def transaction(
+    booking_id: str = "b-1", status: TransactionStatus = TransactionStatus.ACTIVE, points: int = 500
+) -> Transaction:
+    return Transaction(
+        transaction_id="2ItvKRdnhMhJAUX6AiJ3c1Kuk4X",
+        customer_id="c-1",
+        booking_id=booking_id,
+        points=points,
+        status=status,
+        created_at="2026-11-24T12:00:00.000Z",
+        expires_at=1_795_000_000,
+        fake=False,
+        booking_reference="ABC123",
+        payment_amount=points,
+        correlation_id="corr-1",
+        revoked_at="2026-11-24T12:00:00.000Z" if status is TransactionStatus.REVOKED else None,
+    )
+
+
+def test_transactions_are_stored_under_the_documented_keys(
+    repository: DynamoDBLoyaltyRepository, dynamodb: DynamoDBClient
+) -> None:
+    repository.record_transaction(transaction())
+    item = dynamodb.get_item(
+        TableName=TABLE_NAME, Key={"pk": {"S": "TXN#c-1"}, "sk": {"S": "BOOKING#b-1"}}
+    )["Item"]
+    assert item["status"] == {"S": "ACTIVE"}
+    assert item["points"] == {"N": "500"}
+    assert item["expires_at"] == {"N": "1795000000"}
+    assert item["fake"] == {"BOOL": False}
+    assert "payment_receipt" not in item
+
+
+def test_record_is_one_conditional_put_and_a_duplicate_changes_nothing(
+    repository: DynamoDBLoyaltyRepository, requests: RequestCounter
+) -> None:
+    assert repository.record_transaction(transaction()) is WriteOutcome.CREATED
+    assert repository.record_transaction(transaction(points=999)) is WriteOutcome.DUPLICATE
+    assert requests.calls == {"PutItem": 2}
+    stored = repository.get_transaction("c-1", "b-1")
+    assert stored == transaction()
+
+
+def test_revoke_of_an_active_transaction_keeps_what_the_confirm_recorded(
+    repository: DynamoDBLoyaltyRepository, requests: RequestCounter
+) -> None:
+    repository.record_transaction(transaction(points=500))
+    outcome = repository.revoke_transaction(transaction(status=TransactionStatus.REVOKED, points=1))
+    assert outcome is WriteOutcome.REVOKED
+    stored = repository.get_transaction("c-1", "b-1")
+    assert stored is not None
+    assert stored.status is TransactionStatus.REVOKED
+    assert stored.points == 500
+    assert stored.revoked_at == "2026-11-24T12:00:00.000Z"
+    assert requests.calls == {"PutItem": 1, "UpdateItem": 1, "GetItem": 1}
+
+
+def test_revoke_before_confirm_creates_a_revoked_record_that_confirm_cannot_reactivate(
+    repository: DynamoDBLoyaltyRepository,
+) -> None:
+    revoked = transaction(status=TransactionStatus.REVOKED)
+    assert repository.revoke_transaction(revoked) is WriteOutcome.REVOKED_BEFORE_CONFIRM
+    assert repository.record_transaction(transaction()) is WriteOutcome.CONFIRM_AFTER_CANCEL
+    assert repository.get_transaction("c-1", "b-1") == revoked
+
+
+def test_a_second_revoke_is_reported_as_already_revoked(
+    repository: DynamoDBLoyaltyRepository,
+) -> None:
+    repository.record_transaction(transaction())
+    repository.revoke_transaction(transaction(status=TransactionStatus.REVOKED))
+    again = repository.revoke_transaction(transaction(status=TransactionStatus.REVOKED))
+    assert again is WriteOutcome.ALREADY_REVOKED
+
+
+def test_list_transactions_reads_only_that_customers_ledger(
+    repository: DynamoDBLoyaltyRepository,
+) -> None:
+    for booking in ("b-2", "b-1", "b-3"):
+        repository.record_transaction(transaction(booking_id=booking))
+    repository.record_transaction(replace(transaction(booking_id="b-9"), customer_id="c-2"))
+    assert [t.booking_id for t in repository.list_transactions("c-1")] == ["b-1", "b-2", "b-3"]
+    assert repository.get_transaction("c-1", "missing") is None
