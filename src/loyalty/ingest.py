@@ -159,7 +159,8 @@ def ingest_sqs_event(
     now
         The clock (injectable for tests).
     executor
-        Runs the writes; defaults to a process-wide pool of ``MAX_WRITE_WORKERS`` threads.
+        Runs the writes; defaults to the process-wide pool of
+        ``loyalty.concurrency.MAX_CONCURRENT_WRITES`` threads.
 
     Returns
     -------
