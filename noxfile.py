@@ -34,6 +34,13 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site; --strict turns broken links and references into failures."""
+    session.install("-e", ".[docs,cli]")
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+
+
+@nox.session(python=PYTHON)
 def template(session: nox.Session) -> None:
     """cfn-lint on the SAM template (template.yaml)."""
     session.install("cfn-lint>=1.0")
