@@ -34,7 +34,6 @@ EXPECTED_ACTIONS = {
     "AggregateFunction": {
         "dynamodb:GetItem",
         "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
         "dynamodb:DescribeStream",
         "dynamodb:GetRecords",
         "dynamodb:GetShardIterator",
@@ -52,10 +51,7 @@ COMMON_ACTIONS = {
 }
 TABLE_ITEM_ACTIONS = {
     "IngestFunction": ({"dynamodb:PutItem", "dynamodb:UpdateItem"}, f"{TRANSACTION_PREFIX}*"),
-    "AggregateFunction": (
-        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
-        f"{AGGREGATE_PREFIX}*",
-    ),
+    "AggregateFunction": ({"dynamodb:GetItem", "dynamodb:PutItem"}, f"{AGGREGATE_PREFIX}*"),
     "GetPointsFunction": ({"dynamodb:GetItem"}, f"{AGGREGATE_PREFIX}*"),
 }
 # Actions that IAM only grants on "*" (they have no resource type).
