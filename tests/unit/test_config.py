@@ -26,6 +26,15 @@ class StubParameterStore:
         return self.value
 
 
+def test_defaults_apply_to_everything_but_the_table_name() -> None:
+    settings = Settings.from_environ({"LOYALTY_TABLE_NAME": "t", "LOYALTY_ADMIN_GROUP": " "})
+    assert (settings.policy.tiers.silver, settings.policy.tiers.gold) == (50_000, 100_000)
+    assert settings.policy.expiry.fake == timedelta(days=1)
+    assert settings.admin_group is None
+    assert settings.log_level == "INFO"
+    assert settings.metrics_namespace == "Loyalty"
+
+
 def test_without_a_config_parameter_nothing_is_fetched() -> None:
     store = StubParameterStore({})
     settings = Settings.from_environ(
@@ -44,6 +53,7 @@ def test_the_config_map_fills_in_every_setting_once() -> None:
             "LOYALTY_FAKE_TTL_SECONDS": 600,
             "LOYALTY_ADMIN_GROUP": "admins",
             "LOG_LEVEL": "debug",
+            "POWERTOOLS_METRICS_NAMESPACE": "LoyaltyProd",
         }
     )
     settings = Settings.from_environ({"LOYALTY_CONFIG_PARAMETER": PARAMETER}, fetch_parameter=store)
@@ -53,6 +63,7 @@ def test_the_config_map_fills_in_every_setting_once() -> None:
     assert settings.policy.expiry.fake == timedelta(seconds=600)
     assert settings.admin_group == "admins"
     assert settings.log_level == "DEBUG"
+    assert settings.metrics_namespace == "LoyaltyProd"
 
 
 def test_environment_variables_win_over_the_config_map_unless_empty() -> None:
