@@ -125,7 +125,7 @@ class CliContext:
         return Console(stderr=True, highlight=False)
 
     def progress(self) -> Progress:
-        """A progress display on stderr; silent with ``--output json``."""
+        """A progress display on stderr; off with ``--output json`` or when stderr is no terminal."""
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -134,13 +134,14 @@ class CliContext:
             TimeElapsedColumn,
         )
 
+        console = self.err_console()
         return Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=self.err_console(),
-            disable=self.json,
+            console=console,
+            disable=self.json or not console.is_terminal,
             transient=True,
         )
 
