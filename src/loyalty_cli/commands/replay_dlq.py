@@ -10,6 +10,7 @@ example when its delete failed) still counts once in the ledger.
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -198,22 +199,35 @@ def _requeue(
 def _ingest_direct(
     state: CliContext, dlq_url: str, queue_arn: str, messages: list[MessageTypeDef], replay: Replay
 ) -> None:
+    from loyalty.events import InvalidBookingMessage, parse_sqs_record
     from loyalty.ingest import ingest_sqs_event
 
     region = state.session().region_name or ""
-    event = {"Records": [lambda_record(message, queue_arn, region) for message in messages]}
-    reasons = _FailureReasons()
+    records = [lambda_record(message, queue_arn, region) for message in messages]
+    rejections: dict[str, str] = {}
+    for record in records:
+        # Ingest reports failures by id only; parsing first gives the reason to show.
+        try:
+            parse_sqs_record(record)
+        except InvalidBookingMessage as error:
+            rejections[record["messageId"]] = f"rejected: {error}"
+    write_errors = _FailureReasons()
     ingest_logger = logging.getLogger("loyalty.ingest")
-    ingest_logger.addHandler(reasons)
+    ingest_logger.addHandler(write_errors)
     try:
-        result = ingest_sqs_event(event, state.repository(), policy=state.settings().policy)
+        result = ingest_sqs_event(
+            {"Records": records}, state.repository(), policy=state.settings().policy
+        )
     finally:
-        ingest_logger.removeHandler(reasons)
+        ingest_logger.removeHandler(write_errors)
     failed_ids = set(result.failed_message_ids)
     ingested: list[MessageTypeDef] = []
     for message in messages:
-        if message["MessageId"] in failed_ids:
-            reason = reasons.reasons.get(message["MessageId"], "ingest reported it failed")
+        message_id = message["MessageId"]
+        if message_id in failed_ids:
+            reason = rejections.get(message_id) or write_errors.reasons.get(
+                message_id, "ingest reported it failed"
+            )
             _fail(replay, message, reason)
         else:
             ingested.append(message)
@@ -244,9 +258,10 @@ def _preview(message: MessageTypeDef, queue_arn: str, direct: bool, replay: Repl
     )
 
 
-def _release(sqs: SQSClient, dlq_url: str, handles: list[str]) -> None:
+def _release(sqs: SQSClient, dlq_url: str, held: list[str]) -> None:
     # Messages left in the DLQ become visible again now, not after the visibility timeout, so a
     # dry run leaves the queue as it found it and the next replay sees the failures at once.
+    handles = list(dict.fromkeys(held))
     for start in range(0, len(handles), BATCH_SIZE):
         chunk = handles[start : start + BATCH_SIZE]
         sqs.change_message_visibility_batch(
@@ -346,16 +361,26 @@ def replay_dlq(
                     break
                 seen.update(message["MessageId"] for message in fresh)
                 replay.received += len(fresh)
-                if dry_run:
-                    for message in fresh:
-                        _preview(message, queue_arn, direct, replay)
-                elif direct:
-                    _ingest_direct(state, dlq, queue_arn, fresh, replay)
-                else:
-                    _requeue(sqs, dlq, target, fresh, replay)
+                try:
+                    if dry_run:
+                        for message in fresh:
+                            _preview(message, queue_arn, direct, replay)
+                    elif direct:
+                        _ingest_direct(state, dlq, queue_arn, fresh, replay)
+                    else:
+                        _requeue(sqs, dlq, target, fresh, replay)
+                except BaseException:
+                    # Interrupted mid-batch: hand the whole batch back; whatever was already
+                    # ingested or re-queued is replayed again next time, harmlessly.
+                    replay.held.extend(message["ReceiptHandle"] for message in fresh)
+                    raise
                 progress.update(task, total=max(total, replay.received), advance=len(fresh))
-    finally:
-        _release(sqs, dlq, replay.held)
+    except BaseException:
+        # Best effort: the original failure is what the operator needs to see.
+        with contextlib.suppress(Exception):
+            _release(sqs, dlq, replay.held)
+        raise
+    _release(sqs, dlq, replay.held)
     _report(state, replay)
     if replay.failures:
         raise CliError(f"{len(replay.failures)} message(s) still failing; they stay in the DLQ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -12,7 +13,7 @@ from loyalty_cli.app import app
 from loyalty_cli.context import CliContext
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
 
     from typer.testing import Result
 
@@ -37,43 +38,57 @@ def cli() -> Cli:
     return Cli()
 
 
-class _ErrorResponse:
-    status_code = 400
+class Response:
+    """The part of an HTTP response botocore reads from a before-call hook's short circuit."""
+
+    def __init__(self, status_code: int) -> None:
+        self.status_code = status_code
+
+
+Hook = Callable[..., "tuple[Response, dict[str, Any]] | None"]
 
 
 @pytest.fixture
-def fail_calls(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str, str, int], None]:
-    """Make the CLI's ``service`` client fail ``operation`` with error ``code`` ``times`` times.
+def client_hooks(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str, Hook], None]:
+    """Register botocore event hooks on the clients the CLI builds (``service``, event, hook).
 
-    The failure is injected with botocore's before-call hook, so botocore raises the same
-    ClientError it would for a real error response.
+    A ``before-call`` hook that returns ``(Response, parsed)`` replaces the call's response, so
+    botocore raises or returns exactly as for a real one.
     """
-    failures: list[tuple[str, str, str, list[int]]] = []
+    hooks: list[tuple[str, str, Hook]] = []
     build = CliContext._client
 
     def client(self: CliContext, service: str) -> Any:
         built = build(self, service)
-        for wanted_service, operation, code, remaining in failures:
-            if wanted_service != service:
-                continue
-
-            def fail(
-                *, code: str = code, remaining: list[int] = remaining, **_: Any
-            ) -> tuple[_ErrorResponse, dict[str, Any]] | None:
-                if remaining[0] == 0:
-                    return None
-                remaining[0] -= 1
-                return _ErrorResponse(), {"Error": {"Code": code, "Message": f"injected {code}"}}
-
-            built.meta.events.register(
-                f"before-call.{service}.{operation}", fail, unique_id=f"fail-{operation}-{code}"
-            )
+        for n, (wanted, event, hook) in enumerate(hooks):
+            if wanted == service:
+                built.meta.events.register(event, hook, unique_id=f"test-hook-{n}")
         return built
 
     monkeypatch.setattr(CliContext, "_client", client)
 
+    def add(service: str, event: str, hook: Hook) -> None:
+        hooks.append((service, event, hook))
+
+    return add
+
+
+@pytest.fixture
+def fail_calls(
+    client_hooks: Callable[[str, str, Hook], None],
+) -> Callable[..., None]:
+    """Make the CLI's ``service`` client fail ``operation`` with error ``code`` ``times`` times."""
+
     def add(service: str, operation: str, code: str, times: int = 1_000) -> None:
-        failures.append((service, operation, code, [times]))
+        remaining = [times]
+
+        def fail(**_: Any) -> tuple[Response, dict[str, Any]] | None:
+            if remaining[0] == 0:
+                return None
+            remaining[0] -= 1
+            return Response(400), {"Error": {"Code": code, "Message": f"injected {code}"}}
+
+        client_hooks(service, f"before-call.{service}.{operation}", fail)
 
     return add
 
