@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from loyalty_cli.commands import fake, ingest, replay_dlq, revoke, transactions
+from loyalty_cli.commands import backfill, fake, ingest, replay_dlq, revoke, show, transactions
 from loyalty_cli.context import CliContext, OutputFormat
 
 __all__ = ["app", "main"]
@@ -79,10 +79,12 @@ def options(
     )
 
 
+app.command("show")(show.show)
 app.command("transactions")(transactions.transactions)
 app.command("revoke")(revoke.revoke)
 app.command("ingest")(ingest.ingest)
 app.command("replay-dlq")(replay_dlq.replay_dlq)
+app.command("backfill")(backfill.backfill)
 app.add_typer(fake.app, name="fake")
 
 
