@@ -16,8 +16,9 @@ app = typer.Typer(
     help="Operate the loyalty-points ledger: inspect customers, replay the DLQ, backfill "
     "aggregates, import bookings, issue fake traffic.",
     no_args_is_help=True,
-    # Tracebacks only with --debug, and never with local variables (they may hold secrets).
-    pretty_exceptions_show_locals=False,
+    # Tracebacks only with --debug, plain (Rich's traceback module is slow to import and would
+    # print local variables, which may hold secrets).
+    pretty_exceptions_enable=False,
 )
 
 

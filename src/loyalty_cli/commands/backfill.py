@@ -8,9 +8,7 @@ overwritten; the customer is then re-read and recomputed, a bounded number of ti
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -89,6 +87,9 @@ def scan_balances(
     including one whose transactions have all expired but whose aggregate still holds points.
     An aggregate whose tier disagrees with its points is returned with points -1 (always drift).
     """
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
     from loyalty.repository.items import (
         AGGREGATE_PREFIX,
         TRANSACTION_PREFIX,

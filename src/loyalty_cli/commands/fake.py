@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from loyalty_cli.concurrency import run_bounded
 from loyalty_cli.context import CliContext, cli_context
 from loyalty_cli.errors import EXIT_USAGE, CliError, reports_errors
 from loyalty_cli.output import format_duration
@@ -81,6 +80,7 @@ def issue(
     lifetime = parse_ttl(ttl)
     from loyalty.domain.clock import format_timestamp, utc_now
     from loyalty.domain.transactions import Transaction, TransactionStatus, new_transaction_id
+    from loyalty_cli.concurrency import run_bounded
 
     state = cli_context(ctx)
     now = utc_now()

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from loyalty_cli.concurrency import run_bounded
 from loyalty_cli.context import CliContext, cli_context
 from loyalty_cli.errors import EXIT_USAGE, CliError, describe, reports_errors
 
@@ -77,6 +76,7 @@ def ingest(
     """
     from loyalty.events import InvalidBookingMessage
     from loyalty.ingest import apply_booking
+    from loyalty_cli.concurrency import run_bounded
 
     state = cli_context(ctx)
     lines = read_lines(file)
