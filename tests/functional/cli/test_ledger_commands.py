@@ -268,6 +268,17 @@ def test_fake_issue_asks_first_and_dry_run_writes_nothing(
     assert repository.list_transactions("fake-customer-0001") == []
 
 
+def test_fake_issue_prints_what_it_wrote(cli: Cli, repository: DynamoDBLoyaltyRepository) -> None:
+    result = cli("fake", "issue", "--count", "3", "--points", "1500", "--ttl", "2h", "--yes")
+    assert result.exit_code == 0
+    words = " ".join(result.stdout.split())
+    assert "Wrote 3 fake transaction(s) of 1,500 points over 1 customer(s), expiring in 2h" in words
+    written = repository.list_transactions("fake-customer-0001")
+    assert len(written) == 3
+    for transaction in written:
+        assert transaction.booking_id in result.stdout
+
+
 @pytest.mark.parametrize(
     ("ttl", "reason"),
     [
