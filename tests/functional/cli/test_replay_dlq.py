@@ -10,6 +10,7 @@ import pytest
 
 from tests.aws import REGION
 from tests.builders import booking_body
+from tests.functional.cli.conftest import Response
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
 
     from loyalty import DynamoDBLoyaltyRepository
     from tests.functional.cli.conftest import Cli
-
-from tests.functional.cli.conftest import Response
 
 
 @pytest.fixture
