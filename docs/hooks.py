@@ -20,6 +20,7 @@ def _booking_event_schema() -> str:
 def _cli_reference() -> str:
     import click
     import typer
+
     from loyalty_cli.app import app
 
     root = typer.main.get_command(app)
