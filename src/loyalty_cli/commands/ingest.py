@@ -149,7 +149,8 @@ def _report(
     if dry_run:
         console.print(f"Dry run: {valid} valid line(s), {len(rejected)} rejected; nothing written.")
     else:
-        counts = Table(title=f"Ingested {file}", title_justify="left")
+        source = "stdin" if file == "-" else file
+        counts = Table(title=f"Ingested {source}", title_justify="left")
         counts.add_column("outcome")
         counts.add_column("count", justify="right")
         for name, count in summary.items():

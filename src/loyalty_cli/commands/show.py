@@ -67,7 +67,10 @@ def show(
         overview.add_row("next tier", "none: top tier reached")
     else:
         overview.add_row("next tier", f"{next_tier.value} in {summary.remaining_points:,} points")
-    overview.add_row("progress", ProgressBar(total=span, completed=done, width=40))
+    # The percentage too: without colour the unfilled part of the bar is blank.
+    bar = Table.grid(padding=(0, 1))
+    bar.add_row(ProgressBar(total=span, completed=done, width=40), f"{100 * done // span}%")
+    overview.add_row("progress", bar)
     console.print(overview)
     if balance != summary.points:
         console.print(

@@ -48,6 +48,7 @@ def test_show_prints_points_tier_and_the_way_to_the_next_tier(
     assert table.exit_code == 0
     assert "GOLD in 40,000 points" in table.stdout
     assert "━" in table.stdout
+    assert "20%" in table.stdout
     assert "note:" not in table.stdout
 
 
