@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
@@ -131,19 +130,6 @@ def lambda_record(message: MessageTypeDef, queue_arn: str, region: str) -> dict[
     }
 
 
-class _FailureReasons(logging.Handler):
-    """Collects the reasons ingest logs for failed messages (IngestResult carries only ids)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.reasons: dict[str, str] = {}
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message_id = getattr(record, "message_id", None)
-        if message_id is not None:
-            self.reasons[str(message_id)] = record.getMessage()
-
-
 def _delete(
     sqs: SQSClient, dlq_url: str, messages: Sequence[MessageTypeDef], replay: Replay
 ) -> None:
@@ -199,35 +185,17 @@ def _requeue(
 def _ingest_direct(
     state: CliContext, dlq_url: str, queue_arn: str, messages: list[MessageTypeDef], replay: Replay
 ) -> None:
-    from loyalty.events import InvalidBookingMessage, parse_sqs_record
     from loyalty.ingest import ingest_sqs_event
 
     region = state.session().region_name or ""
     records = [lambda_record(message, queue_arn, region) for message in messages]
-    rejections: dict[str, str] = {}
-    for record in records:
-        # Ingest reports failures by id only; parsing first gives the reason to show.
-        try:
-            parse_sqs_record(record)
-        except InvalidBookingMessage as error:
-            rejections[record["messageId"]] = f"rejected: {error}"
-    write_errors = _FailureReasons()
-    ingest_logger = logging.getLogger("loyalty.ingest")
-    ingest_logger.addHandler(write_errors)
-    try:
-        result = ingest_sqs_event(
-            {"Records": records}, state.repository(), policy=state.settings().policy
-        )
-    finally:
-        ingest_logger.removeHandler(write_errors)
-    failed_ids = set(result.failed_message_ids)
+    result = ingest_sqs_event(
+        {"Records": records}, state.repository(), policy=state.settings().policy
+    )
     ingested: list[MessageTypeDef] = []
     for message in messages:
-        message_id = message["MessageId"]
-        if message_id in failed_ids:
-            reason = rejections.get(message_id) or write_errors.reasons.get(
-                message_id, "ingest reported it failed"
-            )
+        reason = result.failures.get(message["MessageId"])
+        if reason is not None:
             _fail(replay, message, reason)
         else:
             ingested.append(message)
