@@ -4,10 +4,17 @@ The ledger balance of a customer is the sum of the points of their ACTIVE transa
 the table. A fix is ``reconcile_aggregate``: a conditional write on the aggregate's version as it
 was read before the ledger, so a concurrent aggregator write makes it fail instead of being
 overwritten; the customer is then re-read and recomputed, a bounded number of times.
+
+A ledger change whose stream record is still on its way to the aggregator is in the ledger but not
+yet in the aggregate, and the aggregate's version does not show it: fixing then would count it
+twice once the record arrives. So drift is observed twice, ``--settle`` seconds apart, and only a
+customer whose aggregate version and ledger balance did not move in between is fixed; one still
+moving is reported and left for the next run.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
@@ -36,7 +43,10 @@ class Drift:
     stored: int
     ledger: int
     action: str
-    """``ok``, ``fixed``, ``would_fix`` or ``conflict`` (still changing after every retry)."""
+    """``ok``, ``fixed``, ``would_fix``, ``moving`` (changed while settling, left for the next
+    run) or ``conflict`` (still changing after every retry)."""
+    version: int | None = None
+    """The aggregate's version when observed (None: no aggregate)."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -54,23 +64,35 @@ def reconcile_customer(
     tiers: TierPolicy,
     *,
     dry_run: bool,
+    observed: Drift | None = None,
     attempts: int = 5,
 ) -> Drift:
-    """Compare one customer's aggregate with their ledger and, unless ``dry_run``, fix it."""
+    """Compare one customer's aggregate with their ledger and, unless ``dry_run``, fix it.
+
+    With ``observed`` (an earlier dry-run result), the fix is made only if neither the aggregate's
+    version nor the ledger balance moved since: otherwise the result is ``moving``.
+    """
     stored = ledger = 0
-    for _ in range(attempts):
+    for attempt in range(attempts):
         # The aggregate first: a ledger change after this read reaches the aggregate with a new
         # version, so the conditional write below fails and the customer is recomputed.
         expected = repository.get_aggregate(customer_id)
         ledger = sum(t.value for t in repository.list_transactions(customer_id))
         stored = 0 if expected is None else expected.points
+        version = None if expected is None else expected.version
         consistent = expected is None or expected.tier is tiers.tier_of(expected.points)
         if stored == ledger and consistent:
-            return Drift(customer_id, stored, ledger, "ok")
+            return Drift(customer_id, stored, ledger, "ok", version)
         if dry_run:
-            return Drift(customer_id, stored, ledger, "would_fix")
+            return Drift(customer_id, stored, ledger, "would_fix", version)
+        if (
+            attempt == 0
+            and observed is not None
+            and (observed.version, observed.ledger) != (version, ledger)
+        ):
+            return Drift(customer_id, stored, ledger, "moving", version)
         if repository.reconcile_aggregate(customer_id, ledger, expected, tiers):
-            return Drift(customer_id, stored, ledger, "fixed")
+            return Drift(customer_id, stored, ledger, "fixed", version)
     return Drift(customer_id, stored, ledger, "conflict")
 
 
@@ -134,6 +156,15 @@ def backfill(
         int, typer.Option(min=1, max=64, help="Parallel scan segments (all customers).")
     ] = 4,
     dry_run: Annotated[bool, typer.Option(help="Report drift; write nothing.")] = False,
+    settle: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            envvar="LOYALTY_BACKFILL_SETTLE_SECONDS",
+            help="Seconds between observing drift and fixing it; customers that move meanwhile "
+            "are left for the next run (their stream records were still arriving).",
+        ),
+    ] = 5.0,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Recompute aggregates from the ledger; print per-customer drift and fix it.
@@ -151,16 +182,15 @@ def backfill(
     # A read-only pass first, so the confirmation names what will change; the fix pass re-reads.
     drifted = [
         result
-        for result in _reconcile_all(state, repository, candidates, tiers, dry_run=True)
+        for result in _check_all(state, repository, candidates, tiers)
         if result.action != "ok"
     ]
     if drifted and not dry_run:
         state.confirm(
             f"Fix the aggregates of {len(drifted)} customer(s) in {state.table_name()}?", yes=yes
         )
-        drifted = _reconcile_all(
-            state, repository, [result.customer_id for result in drifted], tiers, dry_run=False
-        )
+        time.sleep(settle)
+        drifted = _reconcile_all(state, repository, drifted, tiers)
     _report(state, checked, drifted, dry_run)
     conflicts = [result.customer_id for result in drifted if result.action == "conflict"]
     if conflicts:
@@ -168,21 +198,39 @@ def backfill(
             f"{len(conflicts)} aggregate(s) kept changing while being fixed "
             f"({', '.join(conflicts[:5])}); run backfill again"
         )
+    moving = [result.customer_id for result in drifted if result.action == "moving"]
+    if moving:
+        raise CliError(
+            f"{len(moving)} customer(s) changed while settling ({', '.join(moving[:5])}): "
+            "their stream records were still arriving; run backfill again once the "
+            "aggregator has caught up"
+        )
 
 
-def _reconcile_all(
-    state: CliContext,
-    repository: LoyaltyRepository,
-    customers: list[str],
-    tiers: TierPolicy,
-    *,
-    dry_run: bool,
+def _check_all(
+    state: CliContext, repository: LoyaltyRepository, customers: list[str], tiers: TierPolicy
 ) -> list[Drift]:
     results: list[Drift] = []
     with state.progress() as progress:
-        task = progress.add_task("checking" if dry_run else "fixing", total=len(customers))
+        task = progress.add_task("checking", total=len(customers))
         for customer in customers:
-            results.append(reconcile_customer(repository, customer, tiers, dry_run=dry_run))
+            results.append(reconcile_customer(repository, customer, tiers, dry_run=True))
+            progress.advance(task)
+    return results
+
+
+def _reconcile_all(
+    state: CliContext, repository: LoyaltyRepository, observed: list[Drift], tiers: TierPolicy
+) -> list[Drift]:
+    results: list[Drift] = []
+    with state.progress() as progress:
+        task = progress.add_task("fixing", total=len(observed))
+        for drift in observed:
+            results.append(
+                reconcile_customer(
+                    repository, drift.customer_id, tiers, dry_run=False, observed=drift
+                )
+            )
             progress.advance(task)
     return results
 
@@ -213,6 +261,7 @@ def _report(state: CliContext, checked: int, drifted: list[Drift], dry_run: bool
                 "drifted": len(drifted),
                 "fixed": actions["fixed"],
                 "conflicts": actions["conflict"],
+                "moving": actions["moving"],
                 "customers": [result.as_json() for result in drifted],
             }
         )

@@ -34,7 +34,9 @@ class Cli:
 
 
 @pytest.fixture
-def cli() -> Cli:
+def cli(monkeypatch: pytest.MonkeyPatch) -> Cli:
+    # Backfill's settle interval is exercised by its own test; elsewhere it would only add time.
+    monkeypatch.setenv("LOYALTY_BACKFILL_SETTLE_SECONDS", "0")
     return Cli()
 
 

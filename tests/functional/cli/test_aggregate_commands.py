@@ -12,6 +12,8 @@ from loyalty.domain.transactions import Transaction
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    import pytest
+
     from loyalty import DynamoDBLoyaltyRepository
     from tests.functional.cli.conftest import Cli
 
@@ -167,3 +169,41 @@ def test_backfill_asks_before_fixing_and_declining_writes_nothing(
     result = cli("backfill", input="n\n")
     assert result.exit_code == 1
     assert repository.get_aggregate("c-1") is None
+
+
+def test_backfill_does_not_touch_a_customer_whose_aggregator_catches_up_while_settling(
+    cli: Cli, repository: DynamoDBLoyaltyRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    earn(repository, "c-1", "b-1", 100)  # in the ledger; its stream record not yet aggregated
+
+    def aggregator_catches_up(seconds: float) -> None:
+        assert seconds == 2.5
+        store(repository, "c-1", 100)
+
+    monkeypatch.setattr("loyalty_cli.commands.backfill.time.sleep", aggregator_catches_up)
+    result = cli.json("backfill", "--customer", "c-1", "--yes", "--settle", "2.5")
+    assert [c["action"] for c in result["customers"]] == ["ok"]
+    aggregate = repository.get_aggregate("c-1")
+    assert aggregate is not None
+    assert (aggregate.points, aggregate.version) == (100, 1)  # the aggregator's write stands
+
+
+def test_backfill_leaves_a_customer_still_moving_after_settling_for_the_next_run(
+    cli: Cli, repository: DynamoDBLoyaltyRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    earn(repository, "c-1", "b-1", 100)
+    store(repository, "c-1", 100)
+    earn(repository, "c-1", "b-2", 50)  # in flight: backfill sees 100 stored against 150
+
+    def more_traffic_arrives(seconds: float) -> None:
+        store(repository, "c-1", 150)  # the aggregator applies b-2 ...
+        earn(repository, "c-1", "b-3", 25)  # ... while b-3 is written and still in flight
+
+    monkeypatch.setattr("loyalty_cli.commands.backfill.time.sleep", more_traffic_arrives)
+    result = cli("--output", "json", "backfill", "--customer", "c-1", "--yes")
+    assert result.exit_code == 1
+    assert "changed while settling (c-1)" in result.stderr
+    aggregate = repository.get_aggregate("c-1")
+    assert aggregate is not None
+    # Writing the ledger's 175 now would count b-3 twice when its record arrives.
+    assert aggregate.points == 150
