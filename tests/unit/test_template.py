@@ -418,3 +418,6 @@ def test_the_sam_transform_accepts_the_template_and_adds_no_roles(
     assert mappings["IngestFunctionBookingQueue"]["FunctionResponseTypes"] == [
         "ReportBatchItemFailures"
     ]
+    deployments = [r for r in resources.values() if r["Type"] == "AWS::ApiGateway::Deployment"]
+    assert len(deployments) == 1
+    assert "StageName" not in deployments[0]["Properties"]  # only the StageName parameter's stage
