@@ -31,3 +31,10 @@ def tests(session: nox.Session) -> None:
     """All test levels: unit, functional (moto in-process), integration (moto server)."""
     session.install("-e", ".[dev]")
     session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: print cost and speed figures (never asserted); ``-- --json PATH`` saves them."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "benchmarks.run", *session.posargs)
