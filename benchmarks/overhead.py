@@ -124,6 +124,6 @@ def overhead_figures(*, seconds: float = 1.0) -> Iterator[Figure]:
         rate = _records_per_second(run, records, seconds)
         # As a time ratio (floor rate / library rate): <= 4 means at most 4x the floor's cost.
         yield Figure(
-            "overhead", f"{name} (time per record vs floor)", 1 / rate * 1e6, "us/rec",
+            "overhead", f"{name}", 1 / rate * 1e6, "us/rec",
             1 / floor * 1e6, "floor us/rec", target=4.0, note=f"{rate:,.0f} rec/s",
         )  # fmt: skip
