@@ -34,6 +34,13 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site; --strict turns broken links and references into failures."""
+    session.install("-e", ".[docs,cli]")
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+
+
+@nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks: print cost and speed figures (never asserted); ``-- --json PATH`` saves them."""
     session.install("-e", ".[dev]")

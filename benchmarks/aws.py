@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.awsrequest import AWSResponse
 
+from loyalty.aws import dynamodb_client_config
 from loyalty.domain.aggregates import CustomerAggregate
 from loyalty.domain.tiers import Tier
 from loyalty.repository.items import aggregate_to_item
@@ -48,8 +49,8 @@ _KB = 1024
 
 
 def dynamodb_client() -> DynamoDBClient:
-    """A new DynamoDB client (inside ``mock_aws`` it talks to moto in-process)."""
-    return boto3.client("dynamodb", region_name=REGION)
+    """A DynamoDB client configured as the entrypoints' (inside ``mock_aws``: moto in-process)."""
+    return boto3.client("dynamodb", region_name=REGION, config=dynamodb_client_config())
 
 
 def _number_size(text: str) -> int:

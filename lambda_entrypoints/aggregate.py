@@ -10,6 +10,7 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from aws_lambda_powertools.metrics import MetricUnit
 
 from loyalty.aggregate import AggregateCache, aggregate_stream_event
+from loyalty.aws import dynamodb_client_config
 from loyalty.config import Settings
 from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
 
@@ -20,7 +21,9 @@ settings = Settings.from_environ()
 logger = Logger(service="loyalty-aggregate", level=settings.log_level)
 copy_config_to_registered_loggers(source_logger=logger, include={"loyalty"})
 metrics = Metrics(namespace="Loyalty", service="aggregate")
-repository = DynamoDBLoyaltyRepository(boto3.client("dynamodb"), settings.table_name)
+repository = DynamoDBLoyaltyRepository(
+    boto3.client("dynamodb", config=dynamodb_client_config()), settings.table_name
+)
 # Last-known aggregates survive across invocations of this container: one write per customer.
 cache = AggregateCache()
 

@@ -8,6 +8,7 @@ import boto3
 from aws_lambda_powertools import Logger
 
 from loyalty.api import get_points_response
+from loyalty.aws import dynamodb_client_config
 from loyalty.config import Settings
 from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
 
@@ -16,7 +17,9 @@ if TYPE_CHECKING:
 
 settings = Settings.from_environ()
 logger = Logger(service="loyalty-get-points", level=settings.log_level)
-repository = DynamoDBLoyaltyRepository(boto3.client("dynamodb"), settings.table_name)
+repository = DynamoDBLoyaltyRepository(
+    boto3.client("dynamodb", config=dynamodb_client_config()), settings.table_name
+)
 
 
 @logger.inject_lambda_context

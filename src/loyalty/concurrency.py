@@ -9,13 +9,17 @@ from typing import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-__all__ = ["MAX_WRITE_WORKERS", "run_all"]
+__all__ = ["MAX_CONCURRENT_WRITES", "run_all"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-MAX_WRITE_WORKERS = 10
-"""SQS delivers at most 10 messages per batch by default; one thread per in-flight write."""
+MAX_CONCURRENT_WRITES = 50
+"""Writes in flight at once: a stream batch of 100 records over 50 customers goes out in one round.
+
+Threads spend nearly all their time waiting on the network, so this is bounded by the boto3
+client's connection pool, not by CPU: give the client ``max_pool_connections`` at least this.
+"""
 
 _lock = threading.Lock()
 _shared_executor: ThreadPoolExecutor | None = None
@@ -28,7 +32,7 @@ def _default_executor() -> Executor:
     with _lock:
         if _shared_executor is None:
             _shared_executor = ThreadPoolExecutor(
-                max_workers=MAX_WRITE_WORKERS, thread_name_prefix="loyalty-write"
+                max_workers=MAX_CONCURRENT_WRITES, thread_name_prefix="loyalty-write"
             )
         return _shared_executor
 
