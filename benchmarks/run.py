@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from benchmarks.cost import cost_figures
 from benchmarks.latency import latency_figures
 from benchmarks.overhead import overhead_figures
-from benchmarks.startup import startup_figures
+from benchmarks.startup import layer_figures, startup_figures
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -112,6 +112,7 @@ def run_figures(*, quick: bool) -> list[Figure]:
         *latency_figures(repeats=3 if quick else 5),
         *overhead_figures(seconds=0.3 if quick else 1.0),
         *startup_figures(repeats=3 if quick else 7),
+        *layer_figures(),
     ]
 
 

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchmarks.cold_start import TARGET_LAYER_BYTES, layer_sizes
 from benchmarks.common import AWS_ENVIRONMENT, Figure
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-__all__ = ["ROOT", "ImportTime", "import_times", "startup_figures"]
+__all__ = ["ROOT", "ImportTime", "import_times", "layer_figures", "startup_figures"]
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINTS = (
@@ -171,4 +172,19 @@ def startup_figures(*, repeats: int = 7) -> Iterator[Figure]:
         yield Figure(
             "cli", "loyalty --help (wall)", _wall_seconds(command, repeats) * 1000, "ms",
             typer, "python -c 'import typer'",
+        )  # fmt: skip
+
+
+def layer_figures(dist: Path = ROOT / "dist") -> Iterator[Figure]:
+    """The Lambda layer zips' sizes (built by ``nox -s layer``), against the size budget."""
+    sizes = layer_sizes(dist)
+    if not sizes:
+        yield Figure(
+            "layer", "layer zip size", None, "MB", TARGET_LAYER_BYTES / 1e6, "limit",
+            note="no layer zips in dist/: run `nox -s layer` first",
+        )  # fmt: skip
+    for name, zipped, unzipped in sizes:
+        yield Figure(
+            "layer", name, zipped / 1e6, "MB", TARGET_LAYER_BYTES / 1e6, "limit", target=1.0,
+            note=f"{unzipped / 1e6:.1f} MB unzipped",
         )  # fmt: skip
