@@ -54,3 +54,10 @@ def layer(session: nox.Session) -> None:
     ``nox -s layer -- --include-boto3`` also bundles boto3; ``-- --arch arm64`` builds one.
     """
     session.run("python", "scripts/build_layer.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: print cost and speed figures (never asserted); ``-- --json PATH`` saves them."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "benchmarks.run", *session.posargs)
