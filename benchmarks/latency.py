@@ -27,10 +27,8 @@ from benchmarks.common import Figure, InlineExecutor, fake_aws_environment, medi
 from benchmarks.cost import LEDGER_TABLE, booking_records, moto_ledger, transaction_stream_event
 from loyalty.aggregate import AggregateCache, aggregate_stream_event
 from loyalty.concurrency import MAX_CONCURRENT_WRITES
-from loyalty.events.streams import ledger_change_of
 from loyalty.ingest import ingest_sqs_event
 from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
-from loyalty.repository.items import aggregate_from_item, aggregate_key
 from tests.builders import sqs_event
 
 if TYPE_CHECKING:
@@ -39,36 +37,14 @@ if TYPE_CHECKING:
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
-__all__ = ["latency_figures", "prefetched_cache"]
+__all__ = ["latency_figures"]
 
 INGEST_MESSAGES = 10
 AGGREGATE_RECORDS = 100
 AGGREGATE_CUSTOMERS = 50
 SMALL_POOL_WORKERS = 10
-_BATCH_GET_LIMIT = 100
 _DEFAULT_POOL = f"pool {MAX_CONCURRENT_WRITES} (default)"
 _SMALL_POOL = f"pool {SMALL_POOL_WORKERS}"
-
-
-def prefetched_cache(client: DynamoDBClient, event: dict[str, Any]) -> AggregateCache:
-    """A cache filled by one strongly consistent ``BatchGetItem`` per 100 customers of a batch.
-
-    Stands in for a proposed library change: read a batch's cold customers in one round trip
-    instead of one ``GetItem`` each.
-    """
-    customers = sorted(
-        {change.customer_id for r in event["Records"] if (change := ledger_change_of(r))}
-    )
-    cache = AggregateCache()
-    for start in range(0, len(customers), _BATCH_GET_LIMIT):
-        keys = [aggregate_key(c) for c in customers[start : start + _BATCH_GET_LIMIT]]
-        request: Any = {LEDGER_TABLE: {"Keys": keys, "ConsistentRead": True}}
-        while request:
-            response = client.batch_get_item(RequestItems=request)
-            for item in response["Responses"].get(LEDGER_TABLE, []):
-                cache.put(aggregate_from_item(item))
-            request = response.get("UnprocessedKeys") or None
-    return cache
 
 
 @dataclass(slots=True)
@@ -112,12 +88,7 @@ class _Batches:
 
         def run() -> None:
             event = transaction_stream_event(AGGREGATE_RECORDS, AGGREGATE_CUSTOMERS, "latency")
-            if cache == "warm":
-                use = self.warm_cache
-            elif cache == "prefetch":
-                use = prefetched_cache(self.client, event)
-            else:
-                use = AggregateCache()
+            use = self.warm_cache if cache == "warm" else AggregateCache()
             aggregate_stream_event(event, repository, cache=use, executor=executor)
 
         return self._median_ms(run, repeats or None)
@@ -142,11 +113,6 @@ def _stub_rows(batches: _Batches, delay_ms: float, small_pool: Executor) -> Iter
         )
         yield row(f"{aggregate}, {cache}, {_SMALL_POOL}", batches.aggregate(small_pool, cache))
         yield row(f"{aggregate}, {cache}, {_DEFAULT_POOL}", batches.aggregate(None, cache))
-    yield row(
-        f"{aggregate}, cold, BatchGetItem + {_DEFAULT_POOL} (proposed)",
-        batches.aggregate(None, "prefetch"),
-        note="one BatchGetItem for the batch's customers instead of a GetItem each",
-    )
 
 
 def _cpu_rows(batches: _Batches) -> Iterator[Figure]:
@@ -157,9 +123,7 @@ def _cpu_rows(batches: _Batches) -> Iterator[Figure]:
     aggregate = f"aggregate {AGGREGATE_RECORDS} rec/{AGGREGATE_CUSTOMERS} cust"
     yield row(f"ingest {INGEST_MESSAGES} msg, {_DEFAULT_POOL}", batches.ingest(None))
     yield row(f"{aggregate}, warm, {_DEFAULT_POOL}", batches.aggregate(None, "warm"))
-    yield row(
-        f"{aggregate}, cold, BatchGetItem + {_DEFAULT_POOL}", batches.aggregate(None, "prefetch")
-    )
+    yield row(f"{aggregate}, cold, {_DEFAULT_POOL}", batches.aggregate(None, "cold"))
 
 
 def _moto_rows(batches: _Batches, delay: float) -> Iterator[Figure]:

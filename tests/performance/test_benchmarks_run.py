@@ -33,7 +33,7 @@ def test_powertools_peer_costs_three_writes_per_new_message_and_one_per_duplicat
 def test_aggregate_writes_once_per_distinct_customer_warm_and_reads_each_once_cold() -> None:
     cost = aggregate_cost(records=12, customers=3)
     assert cost.warm.calls == {"PutItem": 3}
-    assert cost.cold.calls == {"GetItem": 3, "PutItem": 3}
+    assert cost.cold.calls == {"BatchGetItem": 1, "PutItem": 3}
     assert cost.per_record_peer.calls == {"UpdateItem": 12}
 
 
