@@ -23,7 +23,7 @@ from loyalty.repository.base import WriteOutcome
 from tests.builders import sqs_event
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Collection, Iterator
     from concurrent.futures import Executor
 
     from loyalty.domain.aggregates import CustomerAggregate
@@ -45,8 +45,8 @@ class StubRepository:
     def revoke_transaction(self, transaction: Transaction) -> WriteOutcome:
         return WriteOutcome.REVOKED
 
-    def get_aggregate(self, customer_id: str) -> CustomerAggregate | None:
-        return None
+    def get_aggregates(self, customer_ids: Collection[str]) -> dict[str, CustomerAggregate]:
+        return {}
 
     def save_aggregate(
         self, aggregate: CustomerAggregate, expected: CustomerAggregate | None
