@@ -6,14 +6,16 @@ valid events, the repository (DynamoDB adapter and in-memory fake) and the inges
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from loyalty._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from loyalty.aggregate import (
         AggregateCache,
         AggregateResult,
         aggregate_stream_event,
+        reconcile_aggregate,
     )
     from loyalty.api import (
         get_points_response,
@@ -101,6 +103,7 @@ _EXPORTS = {
     "TransactionStatus": "loyalty.domain",
     "WriteOutcome": "loyalty.repository",
     "aggregate_stream_event": "loyalty.aggregate",
+    "reconcile_aggregate": "loyalty.aggregate",
     "apply_booking": "loyalty.ingest",
     "booking_event": "loyalty.publishing",
     "build_sns_message": "loyalty.publishing",
@@ -151,19 +154,9 @@ __all__ = [
     "ingest_sqs_event",
     "parse_booking_body",
     "parse_sqs_record",
+    "reconcile_aggregate",
     "remaining_points",
     "tier_of",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

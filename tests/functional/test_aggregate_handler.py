@@ -11,6 +11,7 @@ import pytest
 from botocore.config import Config
 
 from loyalty import DynamoDBLoyaltyRepository, InMemoryLoyaltyRepository, ingest_sqs_event
+from loyalty.aggregate import reconcile_aggregate
 from tests.aws import REGION, TABLE_NAME, RequestCounter
 from tests.builders import LambdaContext, api_event, booking_body, sqs_event, sqs_record
 
@@ -148,12 +149,12 @@ def test_dynamodb_and_in_memory_repositories_agree_on_aggregate_conflicts(
     repository: DynamoDBLoyaltyRepository,
 ) -> None:
     for store in (repository, InMemoryLoyaltyRepository()):
-        assert store.reconcile_aggregate("c-1", 10, None)
+        assert reconcile_aggregate(store, "c-1", 10, None)
         first = store.get_aggregate("c-1")
         assert first is not None
-        assert not store.reconcile_aggregate("c-1", 20, None)
-        assert store.reconcile_aggregate("c-1", 20, first)
-        assert not store.reconcile_aggregate("c-1", 30, first)
+        assert not reconcile_aggregate(store, "c-1", 20, None)
+        assert reconcile_aggregate(store, "c-1", 20, first)
+        assert not reconcile_aggregate(store, "c-1", 30, first)
         stored = store.get_aggregate("c-1")
         assert stored is not None
         assert (stored.points, stored.version) == (20, 2)

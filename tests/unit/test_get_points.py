@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from loyalty import InMemoryLoyaltyRepository, get_points_response
+from loyalty.aggregate import reconcile_aggregate
 from loyalty.api import caller_groups
 from tests.builders import api_event
 
@@ -15,7 +16,7 @@ from tests.builders import api_event
 @pytest.fixture
 def repository() -> InMemoryLoyaltyRepository:
     repository = InMemoryLoyaltyRepository()
-    assert repository.reconcile_aggregate("c-1", 60_000, None)
+    assert reconcile_aggregate(repository, "c-1", 60_000, None)
     return repository
 
 

@@ -107,17 +107,3 @@ class LoyaltyRepository(Protocol):
     ) -> CustomerSummary:
         """Return the customer's points, tier and remaining points (zero for an unknown one)."""
         ...
-
-    def reconcile_aggregate(
-        self,
-        customer_id: str,
-        points: int,
-        expected: CustomerAggregate | None,
-        tiers: TierPolicy = DEFAULT_TIER_POLICY,
-    ) -> bool:
-        """Overwrite the customer's points (and tier) if the aggregate is still ``expected``.
-
-        For operators' corrections (backfill). Returns False, writing nothing, when the aggregate
-        changed since ``expected`` was read: re-read, recompute and try again.
-        """
-        ...

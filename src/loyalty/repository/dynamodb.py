@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary, reconciled
-from loyalty.domain.clock import format_timestamp, utc_now
+from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.domain.transactions import Transaction, TransactionStatus
 from loyalty.repository.base import AggregateConflict, WriteOutcome
@@ -224,22 +223,6 @@ class DynamoDBLoyaltyRepository:
             raise AggregateConflict(
                 aggregate.customer_id, aggregate_from_item(current) if current else None
             ) from None
-
-    def reconcile_aggregate(
-        self,
-        customer_id: str,
-        points: int,
-        expected: CustomerAggregate | None,
-        tiers: TierPolicy = DEFAULT_TIER_POLICY,
-    ) -> bool:
-        corrected = reconciled(
-            customer_id, points, expected, tiers=tiers, updated_at=format_timestamp(utc_now())
-        )
-        try:
-            self.save_aggregate(corrected, expected)
-        except AggregateConflict:
-            return False
-        return True
 
     def get_summary(
         self, customer_id: str, tiers: TierPolicy = DEFAULT_TIER_POLICY

@@ -7,8 +7,7 @@ import threading
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary, reconciled
-from loyalty.domain.clock import format_timestamp, utc_now
+from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.domain.transactions import Transaction, TransactionStatus
 from loyalty.repository.base import AggregateConflict, WriteOutcome
@@ -149,22 +148,6 @@ class InMemoryLoyaltyRepository:
                 None if current is None else aggregate_to_item(current),
                 aggregate_to_item(aggregate),
             )
-
-    def reconcile_aggregate(
-        self,
-        customer_id: str,
-        points: int,
-        expected: CustomerAggregate | None,
-        tiers: TierPolicy = DEFAULT_TIER_POLICY,
-    ) -> bool:
-        corrected = reconciled(
-            customer_id, points, expected, tiers=tiers, updated_at=format_timestamp(utc_now())
-        )
-        try:
-            self.save_aggregate(corrected, expected)
-        except AggregateConflict:
-            return False
-        return True
 
     def get_summary(
         self, customer_id: str, tiers: TierPolicy = DEFAULT_TIER_POLICY

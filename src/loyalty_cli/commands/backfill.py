@@ -67,6 +67,8 @@ def reconcile_customer(
     observed: Drift | None = None,
     attempts: int = 5,
 ) -> Drift:
+    from loyalty.aggregate import reconcile_aggregate
+
     """Compare one customer's aggregate with their ledger and, unless ``dry_run``, fix it.
 
     With ``observed`` (an earlier dry-run result), the fix is made only if neither the aggregate's
@@ -91,7 +93,7 @@ def reconcile_customer(
             and (observed.version, observed.ledger) != (version, ledger)
         ):
             return Drift(customer_id, stored, ledger, "moving", version)
-        if repository.reconcile_aggregate(customer_id, ledger, expected, tiers):
+        if reconcile_aggregate(repository, customer_id, ledger, expected, tiers=tiers):
             return Drift(customer_id, stored, ledger, "fixed", version)
     return Drift(customer_id, stored, ledger, "conflict")
 

@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING
 
 from loyalty import Tier, TransactionStatus
+from loyalty.aggregate import reconcile_aggregate
 from loyalty.domain.aggregates import CustomerAggregate
 from loyalty.domain.transactions import Transaction
 
@@ -34,7 +35,7 @@ def earn(repository: DynamoDBLoyaltyRepository, customer: str, booking: str, poi
 
 def store(repository: DynamoDBLoyaltyRepository, customer: str, points: int) -> None:
     """Set the stored aggregate as the aggregator would have (possibly wrongly)."""
-    assert repository.reconcile_aggregate(customer, points, repository.get_aggregate(customer))
+    assert reconcile_aggregate(repository, customer, points, repository.get_aggregate(customer))
 
 
 def test_show_prints_points_tier_and_the_way_to_the_next_tier(
