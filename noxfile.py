@@ -31,3 +31,10 @@ def tests(session: nox.Session) -> None:
     """All test levels: unit, functional (moto in-process), integration (moto server)."""
     session.install("-e", ".[dev]")
     session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site; --strict turns broken links and references into failures."""
+    session.install("-e", ".[docs,cli]")
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site")

@@ -9,6 +9,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 
+from loyalty.aws import dynamodb_client_config
 from loyalty.config import Settings
 from loyalty.ingest import ingest_sqs_event
 from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
@@ -20,7 +21,9 @@ settings = Settings.from_environ()
 logger = Logger(service="loyalty-ingest", level=settings.log_level)
 copy_config_to_registered_loggers(source_logger=logger, include={"loyalty"})
 metrics = Metrics(namespace="Loyalty", service="ingest")
-repository = DynamoDBLoyaltyRepository(boto3.client("dynamodb"), settings.table_name)
+repository = DynamoDBLoyaltyRepository(
+    boto3.client("dynamodb", config=dynamodb_client_config()), settings.table_name
+)
 
 
 @metrics.log_metrics

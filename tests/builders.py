@@ -90,3 +90,80 @@ class LambdaContext:
     @staticmethod
     def get_remaining_time_in_millis() -> int:
         return 30_000
+
+
+def transaction_image(
+    customer_id: str = "customer-1",
+    booking_id: str = "booking-1",
+    points: int = 1_000,
+    status: str = "ACTIVE",
+) -> dict[str, Any]:
+    """A stored transaction item as it appears in a stream image."""
+    return {
+        "pk": {"S": f"TXN#{customer_id}"},
+        "sk": {"S": f"BOOKING#{booking_id}"},
+        "transaction_id": {"S": "2ItvKRdnhMhJAUX6AiJ3c1Kuk4X"},
+        "customer_id": {"S": customer_id},
+        "booking_id": {"S": booking_id},
+        "points": {"N": str(points)},
+        "status": {"S": status},
+        "created_at": {"S": "2026-11-24T12:00:00.000Z"},
+        "expires_at": {"N": "1795000000"},
+        "fake": {"BOOL": False},
+    }
+
+
+_sequence = itertools.count(100_000_000_000_000_000_000)
+
+
+def stream_record(
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+    *,
+    sequence_number: int | None = None,
+    ttl: bool = False,
+) -> dict[str, Any]:
+    """A DynamoDB Streams record as Lambda delivers it (NEW_AND_OLD_IMAGES)."""
+    image = new or old
+    assert image is not None
+    keys = {"pk": image["pk"], "sk": image["sk"]}
+    event_name = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
+    stream: dict[str, Any] = {
+        "ApproximateCreationDateTime": 1_795_000_000,
+        "Keys": keys,
+        "SequenceNumber": str(sequence_number if sequence_number is not None else next(_sequence)),
+        "SizeBytes": 256,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
+    if new is not None:
+        stream["NewImage"] = new
+    if old is not None:
+        stream["OldImage"] = old
+    record: dict[str, Any] = {
+        "eventID": f"event-{stream['SequenceNumber']}",
+        "eventName": event_name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "eu-west-1",
+        "dynamodb": stream,
+        "eventSourceARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/loyalty/stream/2026",
+    }
+    if ttl:
+        record["userIdentity"] = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+    return record
+
+
+def api_event(customer_id: str | None, *, sub: str | None, groups: Any = None) -> dict[str, Any]:
+    """An API Gateway REST proxy event for GET /loyalty/{customerId} with Cognito claims."""
+    claims: dict[str, Any] = {}
+    if sub is not None:
+        claims["sub"] = sub
+    if groups is not None:
+        claims["cognito:groups"] = groups
+    return {
+        "resource": "/loyalty/{customerId}",
+        "path": f"/loyalty/{customer_id}",
+        "httpMethod": "GET",
+        "pathParameters": {"customerId": customer_id} if customer_id is not None else None,
+        "requestContext": {"authorizer": {"claims": claims}} if claims else {},
+    }

@@ -6,9 +6,13 @@ valid events, the repository (DynamoDB adapter and in-memory fake) and the inges
 
 from __future__ import annotations
 
+from loyalty.aggregate import AggregateCache, AggregateResult, aggregate_stream_event
+from loyalty.api import get_points_response
 from loyalty.config import ConfigurationError, Settings
 from loyalty.domain import (
     DEFAULT_TIER_POLICY,
+    CustomerAggregate,
+    CustomerSummary,
     EarnRule,
     ExpiryPolicy,
     LoyaltyPolicy,
@@ -34,6 +38,7 @@ from loyalty.events import (
 from loyalty.ingest import IngestResult, apply_booking, ingest_sqs_event
 from loyalty.publishing import SnsBookingMessage, booking_event, build_sns_message
 from loyalty.repository import (
+    AggregateConflict,
     DynamoDBLoyaltyRepository,
     InMemoryLoyaltyRepository,
     LoyaltyRepository,
@@ -44,11 +49,16 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_TIER_POLICY",
+    "AggregateCache",
+    "AggregateConflict",
+    "AggregateResult",
     "Booking",
     "BookingEvent",
     "BookingMessage",
     "BookingStatus",
     "ConfigurationError",
+    "CustomerAggregate",
+    "CustomerSummary",
     "DynamoDBLoyaltyRepository",
     "EarnRule",
     "ExpiryPolicy",
@@ -68,9 +78,11 @@ __all__ = [
     "TransactionStatus",
     "WriteOutcome",
     "__version__",
+    "aggregate_stream_event",
     "apply_booking",
     "booking_event",
     "build_sns_message",
+    "get_points_response",
     "ingest_sqs_event",
     "parse_booking_body",
     "parse_sqs_record",

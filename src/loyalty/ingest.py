@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections import Counter
-from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
+from loyalty.concurrency import run_all
 from loyalty.domain.clock import Clock, format_timestamp, utc_now
 from loyalty.domain.transactions import (
     LoyaltyPolicy,
@@ -21,7 +20,8 @@ from loyalty.events.errors import InvalidBookingMessage
 from loyalty.events.sqs import BookingMessage, parse_sqs_record
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Mapping
+    from concurrent.futures import Executor
 
     from loyalty.repository.base import LoyaltyRepository, WriteOutcome
 
@@ -34,27 +34,8 @@ __all__ = [
 ]
 
 DEFAULT_POLICY = LoyaltyPolicy()
-MAX_WRITE_WORKERS = 10
-"""SQS delivers at most 10 messages per batch by default; one thread per in-flight write."""
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 _logger = logging.getLogger("loyalty.ingest")
-_executor_lock = threading.Lock()
-_shared_executor: ThreadPoolExecutor | None = None
-
-
-def _default_executor() -> Executor:
-    # One pool per process, created on first use and kept across Lambda invocations, so a batch
-    # pays for task submission only, not for starting threads.
-    global _shared_executor  # noqa: PLW0603
-    with _executor_lock:
-        if _shared_executor is None:
-            _shared_executor = ThreadPoolExecutor(
-                max_workers=MAX_WRITE_WORKERS, thread_name_prefix="loyalty-ingest"
-            )
-        return _shared_executor
 
 
 @dataclass(slots=True)
@@ -178,7 +159,8 @@ def ingest_sqs_event(
     now
         The clock (injectable for tests).
     executor
-        Runs the writes; defaults to a process-wide pool of ``MAX_WRITE_WORKERS`` threads.
+        Runs the writes; defaults to the process-wide pool of
+        ``loyalty.concurrency.MAX_CONCURRENT_WRITES`` threads.
 
     Returns
     -------
@@ -198,7 +180,7 @@ def ingest_sqs_event(
     def write(item: tuple[Mapping[str, Any], BookingMessage]) -> WriteOutcome:
         return _apply_logged(item[0], item[1], repository, policy, now)
 
-    for (record, message), outcome in zip(pending, _run_all(write, pending, executor), strict=True):
+    for (record, message), outcome in zip(pending, run_all(write, pending, executor), strict=True):
         if isinstance(outcome, Exception):
             _record_logger(record, message).error(
                 "booking write failed, SQS will retry: %s", outcome, exc_info=outcome
@@ -215,22 +197,3 @@ def _records(event: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
     if not isinstance(records, list):
         raise ValueError("not an SQS event: 'Records' is missing or not a list")
     return records
-
-
-def _run_all(
-    function: Callable[[T], R], items: Sequence[T], executor: Executor | None
-) -> list[R | Exception]:
-    """Run ``function`` over ``items`` concurrently, returning each result or its exception."""
-    if len(items) <= 1:
-        # A lone write is not worth a thread hop.
-        return [_capture(function, item) for item in items]
-    pool = executor or _default_executor()
-    futures = [pool.submit(_capture, function, item) for item in items]
-    return [future.result() for future in futures]
-
-
-def _capture(function: Callable[[T], R], item: T) -> R | Exception:
-    try:
-        return function(item)
-    except Exception as error:
-        return error

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,9 @@ from loyalty import (
     ingest_sqs_event,
 )
 from tests.builders import booking_body, fixed_clock, sqs_event, sqs_record
+
+if TYPE_CHECKING:
+    import pytest
 
 Ingest = Callable[..., Any]
 
@@ -190,3 +194,26 @@ def test_any_delivery_order_and_duplication_ends_in_one_transaction_per_booking(
         for transaction in stored:
             revoked = transaction.status is TransactionStatus.REVOKED
             assert revoked == ((customer, transaction.booking_id) in cancelled)
+
+
+def test_each_records_log_lines_carry_its_correlation_and_trace_ids(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    record = sqs_record(booking_body(), attributes={"Correlation.Id": "corr-42"}, message_id="m-7")
+    record["attributes"]["AWSTraceHeader"] = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
+    with caplog.at_level(logging.INFO, logger="loyalty"):
+        ingest(InMemoryLoyaltyRepository(), record)
+    (line,) = [r for r in caplog.records if r.name == "loyalty.ingest"]
+    assert line.__dict__["correlation_id"] == "corr-42"
+    assert line.__dict__["message_id"] == "m-7"
+    assert line.__dict__["xray_trace_id"] == "1-5759e988-bd862e3fe1be46a994272793"
+
+
+def test_a_rejected_records_log_line_names_the_message_and_the_field(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, logger="loyalty"):
+        ingest(InMemoryLoyaltyRepository(), sqs_record(booking_body(amount=-3), message_id="m-9"))
+    (line,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert line.__dict__["message_id"] == "m-9"
+    assert "payment.amount: must not be negative (got -3)" in line.getMessage()

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from loyalty.domain.aggregates import (
+    CustomerAggregate,
+    CustomerSummary,
+    LedgerChange,
+    fold_changes,
+    image_value,
+)
 from loyalty.domain.clock import Clock, format_timestamp, parse_timestamp, utc_now
 from loyalty.domain.earning import EarnRule, PointsPerMinorUnit, default_earn_rule
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, Tier, TierPolicy, remaining_points, tier_of
@@ -16,8 +23,11 @@ from loyalty.domain.transactions import (
 __all__ = [
     "DEFAULT_TIER_POLICY",
     "Clock",
+    "CustomerAggregate",
+    "CustomerSummary",
     "EarnRule",
     "ExpiryPolicy",
+    "LedgerChange",
     "LoyaltyPolicy",
     "PointsPerMinorUnit",
     "Tier",
@@ -25,7 +35,9 @@ __all__ = [
     "Transaction",
     "TransactionStatus",
     "default_earn_rule",
+    "fold_changes",
     "format_timestamp",
+    "image_value",
     "new_transaction_id",
     "parse_timestamp",
     "remaining_points",

@@ -5,10 +5,16 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
+from loyalty.domain.tiers import DEFAULT_TIER_POLICY
+
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary
+    from loyalty.domain.tiers import TierPolicy
     from loyalty.domain.transactions import Transaction
 
-__all__ = ["LoyaltyRepository", "WriteOutcome"]
+__all__ = ["AggregateConflict", "LoyaltyRepository", "WriteOutcome"]
 
 
 class WriteOutcome(StrEnum):
@@ -26,6 +32,15 @@ class WriteOutcome(StrEnum):
     """No transaction existed yet; a REVOKED one was recorded so a late confirm cannot count."""
     ALREADY_REVOKED = "already_revoked"
     """The transaction was already revoked; nothing changed."""
+
+
+class AggregateConflict(Exception):  # noqa: N818 - reads as a sentence where it is raised
+    """The aggregate changed since it was read; ``current`` is what is stored now (or None)."""
+
+    def __init__(self, customer_id: str, current: CustomerAggregate | None) -> None:
+        self.customer_id = customer_id
+        self.current = current
+        super().__init__(f"aggregate of {customer_id} changed concurrently")
 
 
 class LoyaltyRepository(Protocol):
@@ -56,4 +71,46 @@ class LoyaltyRepository(Protocol):
 
     def list_transactions(self, customer_id: str) -> list[Transaction]:
         """Return all of a customer's transactions still in the ledger, oldest booking key first."""
+        ...
+
+    def scan_ledger(self, segment: int = 0, total_segments: int = 1) -> Iterator[Transaction]:
+        """Yield every transaction in one segment of a parallel scan of the whole ledger."""
+        ...
+
+    def get_aggregate(self, customer_id: str) -> CustomerAggregate | None:
+        """Return the customer's stored aggregate (strongly consistent), or None."""
+        ...
+
+    def save_aggregate(
+        self, aggregate: CustomerAggregate, expected: CustomerAggregate | None
+    ) -> None:
+        """Store ``aggregate`` if the stored one is still ``expected`` (None: none stored).
+
+        One conditional write on the stored ``version``.
+
+        Raises
+        ------
+        AggregateConflict
+            Carrying the aggregate stored now, when it is not ``expected``.
+        """
+        ...
+
+    def get_summary(
+        self, customer_id: str, tiers: TierPolicy = DEFAULT_TIER_POLICY
+    ) -> CustomerSummary:
+        """Return the customer's points, tier and remaining points (zero for an unknown one)."""
+        ...
+
+    def reconcile_aggregate(
+        self,
+        customer_id: str,
+        points: int,
+        expected: CustomerAggregate | None,
+        tiers: TierPolicy = DEFAULT_TIER_POLICY,
+    ) -> bool:
+        """Overwrite the customer's points (and tier) if the aggregate is still ``expected``.
+
+        For operators' corrections (backfill). Returns False, writing nothing, when the aggregate
+        changed since ``expected`` was read: re-read, recompute and try again.
+        """
         ...

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary, reconciled
+from loyalty.domain.clock import format_timestamp, utc_now
+from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.domain.transactions import Transaction, TransactionStatus
-from loyalty.repository.base import WriteOutcome
+from loyalty.repository.base import AggregateConflict, WriteOutcome
 from loyalty.repository.items import (
+    TRANSACTION_PREFIX,
+    aggregate_from_item,
+    aggregate_key,
+    aggregate_to_item,
     transaction_from_item,
     transaction_key,
     transaction_to_item,
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from boto3.session import Session
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, PutItemInputTypeDef
 
 __all__ = ["DynamoDBLoyaltyRepository"]
 
@@ -138,3 +147,77 @@ class DynamoDBLoyaltyRepository:
         ):
             transactions.extend(transaction_from_item(item) for item in page.get("Items", []))
         return transactions
+
+    def scan_ledger(self, segment: int = 0, total_segments: int = 1) -> Iterator[Transaction]:
+        paginator = self._client.get_paginator("scan")
+        for page in paginator.paginate(
+            TableName=self._table_name,
+            Segment=segment,
+            TotalSegments=total_segments,
+            FilterExpression="begins_with(pk, :prefix)",
+            ExpressionAttributeValues={":prefix": {"S": TRANSACTION_PREFIX}},
+            ConsistentRead=True,
+        ):
+            for item in page.get("Items", []):
+                yield transaction_from_item(item)
+
+    def get_aggregate(self, customer_id: str) -> CustomerAggregate | None:
+        response = self._client.get_item(
+            TableName=self._table_name, Key=aggregate_key(customer_id), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return aggregate_from_item(item) if item else None
+
+    def save_aggregate(
+        self, aggregate: CustomerAggregate, expected: CustomerAggregate | None
+    ) -> None:
+        request: PutItemInputTypeDef = {
+            "TableName": self._table_name,
+            "Item": aggregate_to_item(aggregate),
+            "ConditionExpression": "attribute_not_exists(pk)",
+            # The stored aggregate comes back with a failed condition at no extra cost, so a
+            # conflict is resolved without another read.
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        if expected is not None:
+            request["ConditionExpression"] = "version = :expected_version"
+            request["ExpressionAttributeValues"] = {
+                ":expected_version": {"N": str(expected.version)}
+            }
+        try:
+            self._client.put_item(**request)
+        except self._client.exceptions.ConditionalCheckFailedException as error:
+            current: Any = error.response.get("Item")
+            raise AggregateConflict(
+                aggregate.customer_id, aggregate_from_item(current) if current else None
+            ) from None
+
+    def reconcile_aggregate(
+        self,
+        customer_id: str,
+        points: int,
+        expected: CustomerAggregate | None,
+        tiers: TierPolicy = DEFAULT_TIER_POLICY,
+    ) -> bool:
+        corrected = reconciled(
+            customer_id, points, expected, tiers=tiers, updated_at=format_timestamp(utc_now())
+        )
+        try:
+            self.save_aggregate(corrected, expected)
+        except AggregateConflict:
+            return False
+        return True
+
+    def get_summary(
+        self, customer_id: str, tiers: TierPolicy = DEFAULT_TIER_POLICY
+    ) -> CustomerSummary:
+        # Eventually consistent: half the read cost, and a reader cannot tell a stream's lag
+        # from a replica's.
+        response = self._client.get_item(
+            TableName=self._table_name,
+            Key=aggregate_key(customer_id),
+            ProjectionExpression="points",
+        )
+        item = response.get("Item")
+        points = int(item["points"]["N"]) if item else 0
+        return CustomerSummary.of(customer_id, points, tiers)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from loyalty.domain.aggregates import CustomerAggregate
+from loyalty.domain.tiers import Tier
 from loyalty.domain.transactions import Transaction, TransactionStatus
 
 if TYPE_CHECKING:
@@ -16,7 +18,9 @@ __all__ = [
     "AGGREGATE_SORT_KEY",
     "BOOKING_PREFIX",
     "TRANSACTION_PREFIX",
+    "aggregate_from_item",
     "aggregate_key",
+    "aggregate_to_item",
     "customer_of_transaction_key",
     "transaction_from_item",
     "transaction_key",
@@ -105,3 +109,42 @@ def transaction_from_item(item: Mapping[str, Any]) -> Transaction:
         raise ValueError(
             f"transaction item is missing or has a mistyped attribute {error}"
         ) from None
+
+
+def aggregate_to_item(aggregate: CustomerAggregate) -> dict[str, AttributeValueTypeDef]:
+    """Encode a customer aggregate as a DynamoDB item (keys included)."""
+    item: dict[str, AttributeValueTypeDef] = {
+        **aggregate_key(aggregate.customer_id),
+        "customer_id": {"S": aggregate.customer_id},
+        "points": {"N": str(aggregate.points)},
+        "tier": {"S": aggregate.tier.value},
+        "version": {"N": str(aggregate.version)},
+    }
+    # Sequence numbers reach 40 digits, beyond a DynamoDB number's 38: stored as a string and
+    # only ever compared in Python.
+    if aggregate.applied_sequence is not None:
+        item["applied_sequence"] = {"S": aggregate.applied_sequence}
+    if aggregate.updated_at is not None:
+        item["updated_at"] = {"S": aggregate.updated_at}
+    return item
+
+
+def aggregate_from_item(item: Mapping[str, Any]) -> CustomerAggregate:
+    """Decode a DynamoDB item of a customer aggregate.
+
+    Raises
+    ------
+    ValueError
+        If a required attribute is missing or has the wrong type.
+    """
+    try:
+        return CustomerAggregate(
+            customer_id=item["customer_id"]["S"],
+            points=int(item["points"]["N"]),
+            tier=Tier(item["tier"]["S"]),
+            applied_sequence=item.get("applied_sequence", {}).get("S"),
+            version=int(item.get("version", {}).get("N", 0)),
+            updated_at=item.get("updated_at", {}).get("S"),
+        )
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"aggregate item is missing or has a mistyped attribute {error}") from None

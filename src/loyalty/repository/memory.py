@@ -1,23 +1,62 @@
-"""An in-memory repository with the same semantics as the DynamoDB adapter, for tests."""
+"""An in-memory repository with the same semantics as the DynamoDB adapter, stream included."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
+from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary, reconciled
+from loyalty.domain.clock import format_timestamp, utc_now
+from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.domain.transactions import Transaction, TransactionStatus
-from loyalty.repository.base import WriteOutcome
+from loyalty.repository.base import AggregateConflict, WriteOutcome
+from loyalty.repository.items import aggregate_to_item, transaction_to_item
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["InMemoryLoyaltyRepository"]
 
 
 class InMemoryLoyaltyRepository:
-    """Thread-safe dict-backed repository; ``write_count`` counts write requests like DynamoDB's."""
+    """Thread-safe dict-backed repository with the DynamoDB adapter's semantics.
+
+    ``write_count`` counts write requests as DynamoDB would. Every change that DynamoDB would put
+    on the table's stream (NEW_AND_OLD_IMAGES) is recorded as a Lambda-shaped stream record;
+    :meth:`take_stream_event` hands them over as an event for ``aggregate_stream_event``.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._transactions: dict[tuple[str, str], Transaction] = {}
+        self._aggregates: dict[str, CustomerAggregate] = {}
+        self._stream: list[dict[str, Any]] = []
+        self._sequence = itertools.count(10**20)
         self.write_count = 0
+
+    def take_stream_event(self) -> dict[str, Any]:
+        """Return the stream records written since the last call as a Lambda event."""
+        with self._lock:
+            records, self._stream = self._stream, []
+        return {"Records": records}
+
+    def _emit(self, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+        # Called with the lock held; only real changes reach the stream, as in DynamoDB.
+        image = new if new is not None else old
+        assert image is not None
+        stream: dict[str, Any] = {
+            "Keys": {"pk": image["pk"], "sk": image["sk"]},
+            "SequenceNumber": str(next(self._sequence)),
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        }
+        if new is not None:
+            stream["NewImage"] = new
+        if old is not None:
+            stream["OldImage"] = old
+        name = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
+        self._stream.append({"eventName": name, "eventSource": "aws:dynamodb", "dynamodb": stream})
 
     def record_transaction(self, transaction: Transaction) -> WriteOutcome:
         key = (transaction.customer_id, transaction.booking_id)
@@ -26,6 +65,7 @@ class InMemoryLoyaltyRepository:
             existing = self._transactions.get(key)
             if existing is None:
                 self._transactions[key] = transaction
+                self._emit(None, transaction_to_item(transaction))
                 return WriteOutcome.CREATED
             if existing.status is TransactionStatus.REVOKED:
                 return WriteOutcome.CONFIRM_AFTER_CANCEL
@@ -37,13 +77,17 @@ class InMemoryLoyaltyRepository:
             self.write_count += 1
             existing = self._transactions.get(key)
             if existing is None:
-                self._transactions[key] = replace(transaction, status=TransactionStatus.REVOKED)
+                revoked = replace(transaction, status=TransactionStatus.REVOKED)
+                self._transactions[key] = revoked
+                self._emit(None, transaction_to_item(revoked))
                 return WriteOutcome.REVOKED_BEFORE_CONFIRM
             if existing.status is TransactionStatus.REVOKED:
                 return WriteOutcome.ALREADY_REVOKED
-            self._transactions[key] = replace(
+            revoked = replace(
                 existing, status=TransactionStatus.REVOKED, revoked_at=transaction.revoked_at
             )
+            self._transactions[key] = revoked
+            self._emit(transaction_to_item(existing), transaction_to_item(revoked))
             return WriteOutcome.REVOKED
 
     def get_transaction(self, customer_id: str, booking_id: str) -> Transaction | None:
@@ -58,7 +102,68 @@ class InMemoryLoyaltyRepository:
                 if customer == customer_id
             ]
 
-    def remove_transaction(self, customer_id: str, booking_id: str) -> None:
-        """Delete a transaction as DynamoDB's TTL would (tests only)."""
+    def remove_transaction(
+        self, customer_id: str, booking_id: str, *, by_ttl: bool = False
+    ) -> None:
+        """Delete a transaction, as an operator or (``by_ttl``) DynamoDB's TTL service would."""
         with self._lock:
-            self._transactions.pop((customer_id, booking_id), None)
+            removed = self._transactions.pop((customer_id, booking_id), None)
+            if removed is not None:
+                self._emit(transaction_to_item(removed), None)
+                if by_ttl:
+                    self._stream[-1]["userIdentity"] = {
+                        "type": "Service",
+                        "principalId": "dynamodb.amazonaws.com",
+                    }
+
+    def scan_ledger(self, segment: int = 0, total_segments: int = 1) -> Iterator[Transaction]:
+        with self._lock:
+            snapshot = sorted(self._transactions.items())
+        for index, (_, transaction) in enumerate(snapshot):
+            if index % total_segments == segment:
+                yield transaction
+
+    def get_aggregate(self, customer_id: str) -> CustomerAggregate | None:
+        with self._lock:
+            return self._aggregates.get(customer_id)
+
+    def save_aggregate(
+        self, aggregate: CustomerAggregate, expected: CustomerAggregate | None
+    ) -> None:
+        with self._lock:
+            self.write_count += 1
+            current = self._aggregates.get(aggregate.customer_id)
+            matches = (
+                current is None
+                if expected is None
+                else (current is not None and current.version == expected.version)
+            )
+            if not matches:
+                raise AggregateConflict(aggregate.customer_id, current)
+            self._aggregates[aggregate.customer_id] = aggregate
+            self._emit(
+                None if current is None else aggregate_to_item(current),
+                aggregate_to_item(aggregate),
+            )
+
+    def reconcile_aggregate(
+        self,
+        customer_id: str,
+        points: int,
+        expected: CustomerAggregate | None,
+        tiers: TierPolicy = DEFAULT_TIER_POLICY,
+    ) -> bool:
+        corrected = reconciled(
+            customer_id, points, expected, tiers=tiers, updated_at=format_timestamp(utc_now())
+        )
+        try:
+            self.save_aggregate(corrected, expected)
+        except AggregateConflict:
+            return False
+        return True
+
+    def get_summary(
+        self, customer_id: str, tiers: TierPolicy = DEFAULT_TIER_POLICY
+    ) -> CustomerSummary:
+        aggregate = self.get_aggregate(customer_id)
+        return CustomerSummary.of(customer_id, aggregate.points if aggregate else 0, tiers)

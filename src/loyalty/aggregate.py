@@ -1,0 +1,223 @@
+"""Aggregate: DynamoDB Streams batches of ledger changes in, one write per customer out.
+
+Exactly-once under Lambda's stream semantics (decision 0003): each aggregate stores the highest
+sequence number it has applied; a batch applies only the records above it, so redelivery after a
+partial failure, a bisected batch or a re-run after a timeout never counts a record twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from loyalty.concurrency import run_all
+from loyalty.domain.aggregates import CustomerAggregate, LedgerChange, fold_changes
+from loyalty.domain.clock import Clock, format_timestamp, utc_now
+from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
+from loyalty.events.streams import InvalidStreamRecord, ledger_change_of
+from loyalty.repository.base import AggregateConflict
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from concurrent.futures import Executor
+
+    from loyalty.repository.base import LoyaltyRepository
+
+__all__ = ["AggregateCache", "AggregateResult", "aggregate_stream_event"]
+
+MAX_CONFLICT_RETRIES = 5
+_logger = logging.getLogger("loyalty.aggregate")
+
+
+class AggregateCache:
+    """The last aggregate this process wrote or read per customer (bounded, least recent evicted).
+
+    A cached aggregate is never ahead of the stored one (high-water marks only grow), so it is a
+    safe first guess: a stale guess costs one failed conditional write that returns the stored
+    aggregate, never a wrong result.
+    """
+
+    def __init__(self, max_customers: int = 10_000) -> None:
+        self._max = max_customers
+        self._entries: OrderedDict[str, CustomerAggregate] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, customer_id: str) -> CustomerAggregate | None:
+        with self._lock:
+            aggregate = self._entries.get(customer_id)
+            if aggregate is not None:
+                self._entries.move_to_end(customer_id)
+            return aggregate
+
+    def put(self, aggregate: CustomerAggregate) -> None:
+        with self._lock:
+            self._entries[aggregate.customer_id] = aggregate
+            self._entries.move_to_end(aggregate.customer_id)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+
+
+_process_cache = AggregateCache()
+
+
+@dataclass(slots=True)
+class AggregateResult:
+    """What a stream batch did, and the sequence numbers to report as failed."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    failed_sequence_numbers: list[str] = field(default_factory=list)
+
+    def response(self) -> dict[str, list[dict[str, str]]]:
+        """The Lambda partial-batch response for a stream event source mapping."""
+        return {
+            "batchItemFailures": [
+                {"itemIdentifier": sequence} for sequence in self.failed_sequence_numbers
+            ]
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _CustomerOutcome:
+    applied: int
+    skipped: int
+    written: bool
+    clamped: bool
+
+
+def _apply_customer(
+    customer_id: str,
+    changes: list[LedgerChange],
+    *,
+    repository: LoyaltyRepository,
+    cache: AggregateCache,
+    tiers: TierPolicy,
+    now: Clock,
+) -> _CustomerOutcome:
+    current = cache.get(customer_id)
+    if current is None:
+        current = repository.get_aggregate(customer_id)
+    for _ in range(MAX_CONFLICT_RETRIES):
+        folded = fold_changes(
+            current, customer_id, changes, tiers=tiers, updated_at=format_timestamp(now())
+        )
+        if folded is None:
+            return _CustomerOutcome(applied=0, skipped=len(changes), written=False, clamped=False)
+        try:
+            repository.save_aggregate(folded.aggregate, current)
+        except AggregateConflict as conflict:
+            current = conflict.current
+            continue
+        cache.put(folded.aggregate)
+        return _CustomerOutcome(
+            folded.applied, folded.skipped, written=True, clamped=folded.clamped
+        )
+    raise RuntimeError(
+        f"aggregate of {customer_id} kept changing under {MAX_CONFLICT_RETRIES} attempts"
+    )
+
+
+def aggregate_stream_event(
+    event: Mapping[str, Any],
+    repository: LoyaltyRepository,
+    *,
+    tiers: TierPolicy = DEFAULT_TIER_POLICY,
+    now: Clock = utc_now,
+    cache: AggregateCache | None = None,
+    executor: Executor | None = None,
+) -> AggregateResult:
+    """Fold a Lambda DynamoDB Streams event into the customers' aggregates.
+
+    Records of items other than transactions are skipped. The deltas of each customer's records
+    are summed and written with one conditional write per customer; customers are written
+    concurrently. If a customer's write fails, that customer's earliest record in the batch is
+    reported as failed, so Lambda retries from there; other customers are unaffected, and their
+    redelivered records are recognised as applied.
+
+    Parameters
+    ----------
+    event
+        The Lambda event: ``{"Records": [...]}`` from a DynamoDB stream event source mapping.
+    repository
+        Where the aggregates live.
+    tiers
+        Tier thresholds the stored tier is computed with.
+    now
+        The clock (injectable for tests).
+    cache
+        Last-known aggregates; defaults to a per-process cache kept across invocations.
+    executor
+        Runs the writes; defaults to the process-wide pool.
+
+    Returns
+    -------
+    AggregateResult
+        Counts; ``result.response()`` is the Lambda partial-batch response.
+    """
+    result = AggregateResult()
+    by_customer: dict[str, list[LedgerChange]] = {}
+    first_sequence: dict[str, str] = {}
+    records = event.get("Records")
+    if not isinstance(records, list):
+        raise ValueError("not a DynamoDB Streams event: 'Records' is missing or not a list")
+    for record in records:
+        result.counts["records"] += 1
+        try:
+            change = ledger_change_of(record)
+        except InvalidStreamRecord as error:
+            sequence = str(record.get("dynamodb", {}).get("SequenceNumber", ""))
+            _logger.error("unreadable stream record %s: %s", sequence, error)
+            result.counts["invalid"] += 1
+            if sequence:
+                result.failed_sequence_numbers.append(sequence)
+            continue
+        if change is None:
+            result.counts["skipped"] += 1
+            continue
+        if change.expired:
+            result.counts["expired"] += 1
+            _logger.info(
+                "transaction expired by TTL",
+                extra={"customer_id": change.customer_id, "points": -change.delta},
+            )
+        by_customer.setdefault(change.customer_id, []).append(change)
+        first_sequence.setdefault(change.customer_id, change.sequence_number)
+
+    use_cache = cache or _process_cache
+
+    def apply(customer_id: str) -> _CustomerOutcome:
+        return _apply_customer(
+            customer_id,
+            by_customer[customer_id],
+            repository=repository,
+            cache=use_cache,
+            tiers=tiers,
+            now=now,
+        )
+
+    customers = list(by_customer)
+    for customer_id, outcome in zip(customers, run_all(apply, customers, executor), strict=True):
+        if isinstance(outcome, Exception):
+            _logger.error(
+                "aggregate write failed, Lambda will retry from record %s: %s",
+                first_sequence[customer_id],
+                outcome,
+                extra={"customer_id": customer_id},
+                exc_info=outcome,
+            )
+            result.counts["failed_customers"] += 1
+            result.failed_sequence_numbers.append(first_sequence[customer_id])
+            continue
+        result.counts["applied"] += outcome.applied
+        result.counts["duplicates"] += outcome.skipped
+        result.counts["aggregate_writes"] += int(outcome.written)
+        if outcome.clamped:
+            result.counts["clamped"] += 1
+            _logger.error(
+                "balance would have gone negative and was clamped to 0: stream records were "
+                "lost before aggregation; reconcile with `loyalty backfill`",
+                extra={"customer_id": customer_id},
+            )
+    return result

@@ -1,0 +1,182 @@
+"""Aggregates: a customer's points and tier, folded exactly once from ledger changes.
+
+The delta rule (DESIGN §4): every change to a transaction item contributes
+``value(new) - value(old)``, where ``value`` is the points of an ACTIVE transaction and 0 otherwise
+(or for a missing image). It covers insert, revoke, reinstate, points change, TTL expiry and manual
+deletion alike.
+
+Exactly-once (decision 0003): each aggregate remembers the highest stream sequence number it has
+applied; a change at or below it is a redelivery and is skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from loyalty.domain.tiers import DEFAULT_TIER_POLICY, Tier, TierPolicy
+from loyalty.domain.transactions import TransactionStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "CustomerAggregate",
+    "CustomerSummary",
+    "FoldResult",
+    "LedgerChange",
+    "fold_changes",
+    "image_value",
+    "reconciled",
+]
+
+
+def image_value(image: Mapping[str, Any] | None) -> int:
+    """Points a stored transaction image contributes: its points if ACTIVE, else 0.
+
+    Raises
+    ------
+    ValueError
+        If an ACTIVE image has no valid non-negative ``points``.
+    """
+    if not image or image.get("status", {}).get("S") != TransactionStatus.ACTIVE.value:
+        return 0
+    try:
+        points = int(image["points"]["N"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError("ACTIVE transaction image has no numeric 'points'") from None
+    if points < 0:
+        raise ValueError(f"ACTIVE transaction image has negative points ({points})")
+    return points
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerChange:
+    """One stream record of a transaction item, reduced to what aggregation needs."""
+
+    customer_id: str
+    sequence_number: str
+    delta: int
+    expired: bool = False
+
+    @property
+    def position(self) -> int:
+        """The sequence number as an integer (sequence numbers are decimal strings, 21-40 digits)."""
+        return int(self.sequence_number)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerAggregate:
+    """The stored aggregate of one customer.
+
+    ``applied_sequence`` is the high-water mark of applied stream records; ``version`` increases
+    on every write and is what concurrent writers condition on.
+    """
+
+    customer_id: str
+    points: int
+    tier: Tier
+    applied_sequence: str | None = None
+    version: int = 0
+    updated_at: str | None = None
+
+    @property
+    def applied_position(self) -> int:
+        """The high-water mark as an integer (-1 when nothing has been applied)."""
+        return -1 if self.applied_sequence is None else int(self.applied_sequence)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerSummary:
+    """What a reader sees: points, tier and points still needed for the next tier."""
+
+    customer_id: str
+    points: int
+    tier: Tier
+    remaining_points: int
+
+    @classmethod
+    def of(
+        cls, customer_id: str, points: int, tiers: TierPolicy = DEFAULT_TIER_POLICY
+    ) -> CustomerSummary:
+        """Summarise a balance under ``tiers``."""
+        return cls(customer_id, points, tiers.tier_of(points), tiers.remaining_points(points))
+
+    def as_response(self) -> dict[str, Any]:
+        """The read API's body: ``{"points", "level", "remainingPoints"}``."""
+        return {
+            "points": self.points,
+            "level": self.tier.value,
+            "remainingPoints": self.remaining_points,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FoldResult:
+    """The aggregate after applying a customer's changes, and what was applied."""
+
+    aggregate: CustomerAggregate
+    applied: int
+    skipped: int
+    clamped: bool
+
+
+def fold_changes(
+    current: CustomerAggregate | None,
+    customer_id: str,
+    changes: list[LedgerChange],
+    *,
+    tiers: TierPolicy = DEFAULT_TIER_POLICY,
+    updated_at: str,
+) -> FoldResult | None:
+    """Apply the changes above ``current``'s high-water mark, in sequence order.
+
+    Returns None when every change was already applied (nothing to write). A balance that would
+    go negative — only possible if stream records were lost before reaching the aggregator — is
+    clamped to 0 and flagged so the caller can report it.
+    """
+    floor = -1 if current is None else current.applied_position
+    ordered = sorted(changes, key=lambda change: change.position)
+    fresh = [change for change in ordered if change.position > floor]
+    if not fresh:
+        return None
+    raw = (0 if current is None else current.points) + sum(change.delta for change in fresh)
+    points = max(raw, 0)
+    return FoldResult(
+        aggregate=CustomerAggregate(
+            customer_id=customer_id,
+            points=points,
+            tier=tiers.tier_of(points),
+            applied_sequence=fresh[-1].sequence_number,
+            version=(0 if current is None else current.version) + 1,
+            updated_at=updated_at,
+        ),
+        applied=len(fresh),
+        skipped=len(ordered) - len(fresh),
+        clamped=raw < 0,
+    )
+
+
+def reconciled(
+    customer_id: str,
+    points: int,
+    expected: CustomerAggregate | None,
+    *,
+    tiers: TierPolicy = DEFAULT_TIER_POLICY,
+    updated_at: str,
+) -> CustomerAggregate:
+    """The aggregate an operator's correction writes: ``points`` over ``expected``.
+
+    It keeps the high-water mark, so the aggregator's exactly-once bookkeeping is untouched, and
+    bumps the version, so a concurrent aggregator write conflicts instead of being overwritten.
+    """
+    if points < 0:
+        raise ValueError(f"points must not be negative (got {points})")
+    return CustomerAggregate(
+        customer_id=customer_id,
+        points=points,
+        tier=tiers.tier_of(points),
+        applied_sequence=None if expected is None else expected.applied_sequence,
+        version=(0 if expected is None else expected.version) + 1,
+        updated_at=updated_at,
+    )

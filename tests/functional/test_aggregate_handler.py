@@ -1,0 +1,159 @@
+"""The aggregate and get handlers against moto, fed with records read back from moto's stream."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from loyalty import DynamoDBLoyaltyRepository, InMemoryLoyaltyRepository, ingest_sqs_event
+from tests.aws import REGION, TABLE_NAME, RequestCounter
+from tests.builders import LambdaContext, api_event, booking_body, sqs_event, sqs_record
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+class StreamReader:
+    """Reads moto's stream from where it last stopped and shapes records as Lambda does."""
+
+    def __init__(self, dynamodb: DynamoDBClient) -> None:
+        # boto3 resolves account-id endpoints ({account}.streams-ddb...) for stream ARNs, which
+        # moto's in-process URL patterns do not match; the regional endpoint works.
+        self.client = boto3.client(
+            "dynamodbstreams",
+            region_name=REGION,
+            config=Config(account_id_endpoint_mode="disabled"),
+        )
+        arn = dynamodb.describe_table(TableName=TABLE_NAME)["Table"]["LatestStreamArn"]
+        shard = self.client.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+        self.arn = arn
+        self.iterator = self.client.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+
+    def next_event(self) -> dict[str, Any]:
+        response = self.client.get_records(ShardIterator=self.iterator)
+        self.iterator = response["NextShardIterator"]
+        records = []
+        for record in response["Records"]:
+            shaped: dict[str, Any] = {**record, "eventSourceARN": self.arn}
+            shaped["dynamodb"] = {
+                **record["dynamodb"],
+                "ApproximateCreationDateTime": record["dynamodb"][
+                    "ApproximateCreationDateTime"
+                ].timestamp(),
+            }
+            records.append(shaped)
+        return {"Records": records}
+
+
+@pytest.fixture
+def handlers(
+    dynamodb: DynamoDBClient, monkeypatch: pytest.MonkeyPatch
+) -> tuple[ModuleType, ModuleType]:
+    monkeypatch.setenv("LOYALTY_ADMIN_GROUP", "loyalty-admins")
+    from lambda_entrypoints import aggregate, get_points
+
+    importlib.reload(aggregate)
+    importlib.reload(get_points)
+    return aggregate, get_points
+
+
+def ingest(repository: DynamoDBLoyaltyRepository, *records: dict[str, Any]) -> None:
+    assert ingest_sqs_event(sqs_event(*records), repository).response() == {"batchItemFailures": []}
+
+
+def read(get_points: ModuleType, customer: str) -> dict[str, Any]:
+    response = get_points.handler(api_event(customer, sub=customer), LambdaContext())
+    assert response["statusCode"] == 200
+    return dict(json.loads(response["body"]))
+
+
+def test_stream_records_become_aggregates_with_one_write_per_customer(
+    dynamodb: DynamoDBClient,
+    repository: DynamoDBLoyaltyRepository,
+    handlers: tuple[ModuleType, ModuleType],
+) -> None:
+    aggregate, get_points = handlers
+    stream = StreamReader(dynamodb)
+    ingest(
+        repository,
+        *[sqs_record(booking_body(f"c-{n % 4}", f"b-{n}", 15_000)) for n in range(10)],
+    )
+    event = stream.next_event()
+    assert len(event["Records"]) == 10
+    counter = RequestCounter(aggregate.repository.client)
+    assert aggregate.handler(event, LambdaContext()) == {"batchItemFailures": []}
+    assert counter.writes == 4  # c-0..c-3: one conditional write each
+    assert counter.calls["PutItem"] == 4
+    assert read(get_points, "c-0") == {
+        "points": 45_000,
+        "level": "BRONZE",
+        "remainingPoints": 5_000,
+    }
+    assert read(get_points, "c-1") == {
+        "points": 45_000,
+        "level": "BRONZE",
+        "remainingPoints": 5_000,
+    }
+    assert read(get_points, "c-3") == {
+        "points": 30_000,
+        "level": "BRONZE",
+        "remainingPoints": 20_000,
+    }
+
+
+def test_the_aggregates_own_stream_records_are_skipped_and_redelivery_changes_nothing(
+    dynamodb: DynamoDBClient,
+    repository: DynamoDBLoyaltyRepository,
+    handlers: tuple[ModuleType, ModuleType],
+) -> None:
+    aggregate, get_points = handlers
+    stream = StreamReader(dynamodb)
+    ingest(repository, sqs_record(booking_body("c-1", "b-1", 60_000)))
+    first = stream.next_event()
+    aggregate.handler(first, LambdaContext())
+    ingest(repository, sqs_record(booking_body("c-1", "b-1"), status="cancelled"))
+    second = stream.next_event()  # the aggregate's own INSERT, then the revoke
+    assert [r["eventName"] for r in second["Records"]] == ["INSERT", "MODIFY"]
+    aggregate.handler(second, LambdaContext())
+    counter = RequestCounter(aggregate.repository.client)
+    aggregate.handler({"Records": first["Records"] + second["Records"]}, LambdaContext())
+    assert counter.writes == 0
+    assert read(get_points, "c-1") == {"points": 0, "level": "BRONZE", "remainingPoints": 50_000}
+
+
+def test_stored_tier_always_matches_stored_points(
+    dynamodb: DynamoDBClient,
+    repository: DynamoDBLoyaltyRepository,
+    handlers: tuple[ModuleType, ModuleType],
+) -> None:
+    aggregate, _ = handlers
+    stream = StreamReader(dynamodb)
+    ingest(repository, *[sqs_record(booking_body("c-1", f"b-{n}", 30_000)) for n in range(4)])
+    aggregate.handler(stream.next_event(), LambdaContext())
+    item = dynamodb.get_item(TableName=TABLE_NAME, Key={"pk": {"S": "AGG#c-1"}, "sk": {"S": "AGG"}})
+    assert item["Item"]["points"] == {"N": "120000"}
+    assert item["Item"]["tier"] == {"S": "GOLD"}
+
+
+def test_dynamodb_and_in_memory_repositories_agree_on_aggregate_conflicts(
+    repository: DynamoDBLoyaltyRepository,
+) -> None:
+    for store in (repository, InMemoryLoyaltyRepository()):
+        assert store.reconcile_aggregate("c-1", 10, None)
+        first = store.get_aggregate("c-1")
+        assert first is not None
+        assert not store.reconcile_aggregate("c-1", 20, None)
+        assert store.reconcile_aggregate("c-1", 20, first)
+        assert not store.reconcile_aggregate("c-1", 30, first)
+        stored = store.get_aggregate("c-1")
+        assert stored is not None
+        assert (stored.points, stored.version) == (20, 2)

@@ -1,0 +1,89 @@
+"""GET /loyalty/{customerId}: own id, another's id, admin group, unknown customer, bad id."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from loyalty import InMemoryLoyaltyRepository, get_points_response
+from loyalty.api import caller_groups
+from tests.builders import api_event
+
+
+@pytest.fixture
+def repository() -> InMemoryLoyaltyRepository:
+    repository = InMemoryLoyaltyRepository()
+    assert repository.reconcile_aggregate("c-1", 60_000, None)
+    return repository
+
+
+def call(repository: InMemoryLoyaltyRepository, event: dict[str, Any]) -> tuple[int, Any]:
+    response = get_points_response(event, repository, admin_group="loyalty-admins")
+    assert response["headers"] == {"Content-Type": "application/json"}
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_a_customer_reads_their_own_points_level_and_remaining(
+    repository: InMemoryLoyaltyRepository,
+) -> None:
+    assert call(repository, api_event("c-1", sub="c-1")) == (
+        200,
+        {"points": 60_000, "level": "SILVER", "remainingPoints": 40_000},
+    )
+
+
+def test_an_unknown_customer_has_zero_points_at_bronze(
+    repository: InMemoryLoyaltyRepository,
+) -> None:
+    assert call(repository, api_event("c-new", sub="c-new")) == (
+        200,
+        {"points": 0, "level": "BRONZE", "remainingPoints": 50_000},
+    )
+
+
+def test_reading_someone_elses_points_is_forbidden(repository: InMemoryLoyaltyRepository) -> None:
+    status, body = call(repository, api_event("c-1", sub="c-2"))
+    assert status == 403
+    assert "own points" in body["message"]
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [
+        "loyalty-admins",
+        "ops,loyalty-admins",
+        "[ops, loyalty-admins]",
+        "[ops loyalty-admins]",
+        ["ops", "loyalty-admins"],
+    ],
+)
+def test_the_admin_group_may_read_any_customer_in_every_claim_rendering(
+    repository: InMemoryLoyaltyRepository, groups: Any
+) -> None:
+    assert call(repository, api_event("c-1", sub="admin-7", groups=groups))[0] == 200
+
+
+def test_a_group_name_that_only_contains_the_admin_group_is_not_admin(
+    repository: InMemoryLoyaltyRepository,
+) -> None:
+    assert call(repository, api_event("c-1", sub="x", groups="[loyalty-admins-readonly]"))[0] == 403
+
+
+@pytest.mark.parametrize("customer_id", ["", "a#b", "x" * 129, None])
+def test_an_invalid_customer_id_is_a_bad_request(
+    repository: InMemoryLoyaltyRepository, customer_id: str | None
+) -> None:
+    status, body = call(repository, api_event(customer_id, sub="c-1"))
+    assert status == 400
+    assert body["message"].startswith("invalid customerId")
+
+
+def test_a_request_without_identity_is_unauthorized(repository: InMemoryLoyaltyRepository) -> None:
+    assert call(repository, api_event("c-1", sub=None))[0] == 401
+
+
+def test_groups_claim_parsing() -> None:
+    assert caller_groups("[a, b]") == caller_groups("a,b") == caller_groups(["a", "b"])
+    assert caller_groups(None) == frozenset()
