@@ -1,10 +1,10 @@
-"""Developer and CI tasks. ``nox`` alone runs lint, typecheck and the whole test suite."""
+"""Developer and CI tasks. ``nox`` alone runs lint, typecheck, the whole test suite and cfn-lint."""
 
 from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.sessions = ["lint", "typecheck", "tests", "template"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = False
 
@@ -38,3 +38,10 @@ def docs(session: nox.Session) -> None:
     """Build the documentation site; --strict turns broken links and references into failures."""
     session.install("-e", ".[docs,cli]")
     session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+
+
+@nox.session(python=PYTHON)
+def template(session: nox.Session) -> None:
+    """cfn-lint on the SAM template (template.yaml)."""
+    session.install("cfn-lint>=1.0")
+    session.run("cfn-lint", "template.yaml")
