@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -33,8 +35,11 @@ FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "te
 """The emulator accepts any credentials; these make sure no real ones are ever sent to it."""
 
 DEFAULT_REGION = "eu-west-1"
+_METRICS_DISABLED = "POWERTOOLS_METRICS_DISABLED"
 DEFAULT_VISIBILITY_TIMEOUT = 2
 """Seconds before a failed message reappears in the sandbox (the template's is minutes)."""
+DEFAULT_BATCHING_WINDOW = 0.2
+"""Seconds the sandbox's mappings wait to fill a batch (the template's are seconds each)."""
 
 
 class Sandbox:
@@ -57,6 +62,10 @@ class Sandbox:
     visibility_timeout
         The ingest queue's visibility timeout in the sandbox (default 2 s so failed messages
         come back quickly); ``None`` keeps the template's value.
+    batching_window
+        ``MaximumBatchingWindowInSeconds`` of both mappings in the sandbox (default 0.2 s so a
+        trickle of retries is not held up); ``None`` keeps the template's values. Batch sizes,
+        retries, bisection and filters are always the template's.
     ttl_interval
         Seconds between TTL sweeps.
     ingest_concurrency
@@ -76,6 +85,7 @@ class Sandbox:
         region: str = DEFAULT_REGION,
         prefix: str | None = None,
         visibility_timeout: int | None = DEFAULT_VISIBILITY_TIMEOUT,
+        batching_window: float | None = DEFAULT_BATCHING_WINDOW,
         ttl_interval: float = 1.0,
         ingest_concurrency: int = 2,
         function_environment: Mapping[str, str] | None = None,
@@ -84,7 +94,18 @@ class Sandbox:
     ) -> None:
         self.region = region
         self.prefix = prefix or f"loyalty-{uuid.uuid4().hex[:8]}"
-        self.settings: TemplateSettings = read_template_settings(load_template(template))
+        settings = read_template_settings(load_template(template))
+        if batching_window is not None:
+            settings = replace(
+                settings,
+                ingest_mapping=replace(
+                    settings.ingest_mapping, batching_window_seconds=batching_window
+                ),
+                stream_mapping=replace(
+                    settings.stream_mapping, batching_window_seconds=batching_window
+                ),
+            )
+        self.settings: TemplateSettings = settings
         self._visibility_timeout = visibility_timeout
         self._ttl_interval = ttl_interval
         self._ingest_concurrency = ingest_concurrency
@@ -96,11 +117,16 @@ class Sandbox:
         self._ingest: SqsPoller | None = None
         self._stream: StreamPoller | None = None
         self._sweeper: TtlSweeper | None = None
+        self._saved_metrics_setting: str | None = None
 
     # Lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> Sandbox:
         """Start the emulator, provision, load the handlers and start polling."""
+        # Powertools reads this at every flush: without it each invocation prints its metrics
+        # (there is no CloudWatch to send them to). Restored by stop().
+        self._saved_metrics_setting = os.environ.get(_METRICS_DISABLED)
+        os.environ[_METRICS_DISABLED] = "true"
         self._server.start()
         try:
             self._start()
@@ -160,6 +186,10 @@ class Sandbox:
             if worker is not None:
                 worker.stop()
         self._server.stop()
+        if self._saved_metrics_setting is None:
+            os.environ.pop(_METRICS_DISABLED, None)
+        else:
+            os.environ[_METRICS_DISABLED] = self._saved_metrics_setting
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -209,7 +239,6 @@ class Sandbox:
         """Import ``lambda_entrypoints/{name}.py`` afresh, configured for this sandbox."""
         environment = {
             **self.environment(),
-            "POWERTOOLS_METRICS_DISABLED": "true",
             "LOG_LEVEL": self._log_level,
             "POWERTOOLS_LOG_LEVEL": self._log_level,
             **self._function_environment,

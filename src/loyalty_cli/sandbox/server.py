@@ -52,7 +52,7 @@ class EmulatorServer:
 
     def __init__(self, port: int = 0) -> None:
         # moto is heavy and only in the sandbox extra: imported when a server is made.
-        from moto.server import ThreadedMotoServer  # noqa: PLC0415
+        from moto.server import ThreadedMotoServer
 
         self._server = ThreadedMotoServer(ip_address=LOOPBACK, port=port, verbose=False)
         self._port: int | None = None

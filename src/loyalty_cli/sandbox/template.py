@@ -298,9 +298,11 @@ class _Reader:
             batch_size=self.integer(
                 event.get("BatchSize", _DEFAULT_SQS_BATCH_SIZE), f"{where}.BatchSize"
             ),
-            batching_window_seconds=self.integer(
-                event.get("MaximumBatchingWindowInSeconds", 0),
-                f"{where}.MaximumBatchingWindowInSeconds",
+            batching_window_seconds=float(
+                self.integer(
+                    event.get("MaximumBatchingWindowInSeconds", 0),
+                    f"{where}.MaximumBatchingWindowInSeconds",
+                )
             ),
             report_batch_item_failures="ReportBatchItemFailures"
             in (event.get("FunctionResponseTypes") or ()),
@@ -320,9 +322,11 @@ class _Reader:
             batch_size=self.integer(
                 event.get("BatchSize", _DEFAULT_STREAM_BATCH_SIZE), f"{where}.BatchSize"
             ),
-            batching_window_seconds=self.integer(
-                event.get("MaximumBatchingWindowInSeconds", 0),
-                f"{where}.MaximumBatchingWindowInSeconds",
+            batching_window_seconds=float(
+                self.integer(
+                    event.get("MaximumBatchingWindowInSeconds", 0),
+                    f"{where}.MaximumBatchingWindowInSeconds",
+                )
             ),
             starting_position=str(event.get("StartingPosition", "TRIM_HORIZON")),
             # Lambda's default (-1) retries until the record expires; bounded here by design.
