@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,27 +40,28 @@ def raw_message(body: Any, status: str = "confirmed") -> SnsBookingMessage:
     }
 
 
-def publish(sandbox: Sandbox, messages: Sequence[SnsBookingMessage], *, threads: int = 1) -> None:
-    """Publish to the booking topic in order (``threads=1``) or concurrently, 10 per request."""
+def publish(
+    sandbox: Sandbox, messages: Sequence[SnsBookingMessage], *, max_backlog: int | None = None
+) -> None:
+    """Publish to the booking topic in order, 10 per request.
+
+    moto's SQS scans every message on each call, so a deep backlog slows the whole emulator
+    down quadratically; ``max_backlog`` makes the publisher wait while the queue holds more.
+    """
     sns = sandbox.client("sns")
     topic = sandbox.resources.topic_arn
     chunks = [messages[i : i + PUBLISH_BATCH] for i in range(0, len(messages), PUBLISH_BATCH)]
-
-    def send(chunk: Sequence[SnsBookingMessage]) -> None:
+    for index, chunk in enumerate(chunks):
+        if max_backlog is not None and index % 5 == 0:
+            while sandbox.queue_depth(sandbox.resources.ingest_queue_url) > max_backlog:
+                time.sleep(0.05)
         response = sns.publish_batch(
             TopicArn=topic,
             PublishBatchRequestEntries=[
-                {"Id": str(index), **message} for index, message in enumerate(chunk)
+                {"Id": str(position), **message} for position, message in enumerate(chunk)
             ],
         )
         assert not response.get("Failed"), response["Failed"]
-
-    if threads == 1:
-        for chunk in chunks:
-            send(chunk)
-    else:
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(send, chunks))
 
 
 def repository(sandbox: Sandbox) -> DynamoDBLoyaltyRepository:
@@ -132,3 +133,39 @@ def reconcile(sandbox: Sandbox, customers: Iterable[str]) -> Reconciliation:
         ):
             drift[customer] = (points, expected)
     return Reconciliation(dict(balances), per_booking, drift)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Messages to publish and the points each customer must end with."""
+
+    messages: list[SnsBookingMessage]
+    expected: dict[str, int]
+
+
+def scenario(
+    rng: Any, prefix: str, *, customers: int, bookings: int, duplicates: float, cancels: float
+) -> Scenario:
+    """Bookings with duplicates and cancellations (before and after the confirm), shuffled.
+
+    The expected points follow from the domain rule alone: a booking counts iff it was confirmed
+    and never cancelled, once, whatever the order and number of deliveries.
+    """
+    messages: list[SnsBookingMessage] = []
+    expected: dict[str, int] = {}
+    for c in range(customers):
+        customer = f"{prefix}-c{c}"
+        expected[customer] = 0
+        for b in range(bookings):
+            booking_id = f"b{b}"
+            amount = rng.randint(100, 20_000)
+            confirm = booking(customer, booking_id, amount)
+            messages.append(confirm)
+            if rng.random() < duplicates:
+                messages.extend([confirm] * rng.randint(1, 2))
+            if rng.random() < cancels:
+                messages.append(booking(customer, booking_id, amount, "cancelled"))
+            else:
+                expected[customer] += amount
+    rng.shuffle(messages)
+    return Scenario(messages, expected)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from typing import TYPE_CHECKING, Any
@@ -64,7 +65,14 @@ class EmulatorServer:
         self._server.start()
         wsgi_server = self._server._server
         assert wsgi_server is not None
-        wsgi_server.app = _SerializedDynamoDB(wsgi_server.app)
+        dispatcher: Any = wsgi_server.app
+        # moto resolves every request's service by listing its own package directory, under a
+        # process-wide lock: milliseconds per request, serialising the whole emulator. The
+        # answer depends on the host name only, so remember it.
+        dispatcher.get_backend_for_host = functools.lru_cache(maxsize=1024)(
+            dispatcher.get_backend_for_host
+        )
+        wsgi_server.app = _SerializedDynamoDB(dispatcher)
         self._port = self._server.get_host_and_port()[1]
 
     def stop(self) -> None:

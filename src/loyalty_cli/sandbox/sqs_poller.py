@@ -213,4 +213,7 @@ class SqsPoller:
             )
             self.stats.add("messages_deleted", len(response.get("Successful", [])))
             for failure in response.get("Failed", []):
-                _logger.warning("could not delete message: %s", failure.get("Message"))
+                # The visibility timeout ran out during the batch and the message was received
+                # again: it will be delivered once more (at least once), as on SQS.
+                self.stats.add("stale_deletes")
+                _logger.info("could not delete message: %s", failure.get("Message"))
