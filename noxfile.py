@@ -45,3 +45,12 @@ def template(session: nox.Session) -> None:
     """cfn-lint on the SAM template (template.yaml)."""
     session.install("cfn-lint>=1.0")
     session.run("cfn-lint", "template.yaml")
+
+
+@nox.session(python=PYTHON)
+def layer(session: nox.Session) -> None:
+    """Lambda layer zips in dist/, one per architecture; prints their sizes (not run by default).
+
+    ``nox -s layer -- --include-boto3`` also bundles boto3; ``-- --arch arm64`` builds one.
+    """
+    session.run("python", "scripts/build_layer.py", *session.posargs)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 
@@ -18,23 +19,24 @@ def _booking_event_schema() -> str:
 
 
 def _cli_reference() -> str:
-    import click
+    # Plain-text help: Typer's Rich help prints to the terminal instead of returning the text.
+    os.environ["TYPER_USE_RICH"] = "0"
     import typer
+
     from loyalty_cli.app import app
 
-    root = typer.main.get_command(app)
     sections: list[str] = []
 
-    def walk(command: click.Command, path: list[str], parent: click.Context | None) -> None:
-        context = click.Context(command, info_name=path[-1], parent=parent, terminal_width=100)
+    def walk(command: Any, path: list[str], parent: Any) -> None:
+        # Typer ships its own click, so commands are walked by duck typing, not isinstance.
+        context = command.make_context(path[-1], [], parent=parent, resilient_parsing=True)
         sections.append(f"## `{' '.join(path)}`\n\n```text\n{command.get_help(context)}\n```\n")
-        if isinstance(command, click.Group):
-            for name in command.list_commands(context):
-                sub = command.get_command(context, name)
-                if sub is not None and not sub.hidden:
-                    walk(sub, [*path, name], context)
+        for name in getattr(command, "list_commands", lambda _: [])(context):
+            sub = command.get_command(context, name)
+            if sub is not None and not sub.hidden:
+                walk(sub, [*path, name], context)
 
-    walk(root, ["loyalty"], None)
+    walk(typer.main.get_command(app), ["loyalty"], None)
     return "\n".join(sections)
 
 

@@ -1,7 +1,12 @@
-"""Typed settings read once from the environment, with errors that name the variable."""
+"""Typed settings read once from the environment, with errors that name the variable.
+
+Optionally, a stage keeps its settings in one SSM String parameter holding a JSON object of the
+same variable names (``LOYALTY_CONFIG_PARAMETER`` names it); environment variables win over it.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -11,15 +16,62 @@ from loyalty.domain.tiers import TierPolicy
 from loyalty.domain.transactions import ExpiryPolicy, LoyaltyPolicy
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
-__all__ = ["ConfigurationError", "Settings"]
+__all__ = ["CONFIG_PARAMETER_VARIABLE", "ConfigurationError", "Settings", "fetch_ssm_parameter"]
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+CONFIG_PARAMETER_VARIABLE = "LOYALTY_CONFIG_PARAMETER"
+# The variables a stage's SSM config map may set.
+_CONFIGURABLE = (
+    "LOYALTY_TABLE_NAME",
+    "LOYALTY_SILVER_THRESHOLD",
+    "LOYALTY_GOLD_THRESHOLD",
+    "LOYALTY_FAKE_TTL_SECONDS",
+    "LOYALTY_ADMIN_GROUP",
+    "LOG_LEVEL",
+    "POWERTOOLS_LOG_LEVEL",
+    "POWERTOOLS_METRICS_NAMESPACE",
+)
 
 
 class ConfigurationError(ValueError):
     """A required setting is missing or a setting is invalid; the message names the variable."""
+
+
+def fetch_ssm_parameter(name: str) -> str:
+    """The value of one SSM parameter, read through Powertools' parameters utility (cached).
+
+    Imported here, not at module level, so a container without a config parameter never loads it.
+    """
+    from aws_lambda_powertools.utilities.parameters import get_parameter
+
+    return get_parameter(name)
+
+
+def _config_map(name: str, fetch: Callable[[str], str]) -> dict[str, str]:
+    where = f"{CONFIG_PARAMETER_VARIABLE} ({name})"
+    try:
+        raw = fetch(name)
+    except Exception as error:
+        raise ConfigurationError(f"{where}: cannot read the SSM parameter: {error}") from error
+    try:
+        document = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ConfigurationError(f"{where}: not valid JSON ({error})") from None
+    if not isinstance(document, dict):
+        raise ConfigurationError(f"{where}: must hold a JSON object of settings")
+    settings: dict[str, str] = {}
+    for key, value in document.items():
+        if key not in _CONFIGURABLE:
+            raise ConfigurationError(
+                f"{where}: {key!r} is not a setting (expected some of {', '.join(_CONFIGURABLE)})"
+            )
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ConfigurationError(f"{where}: {key} must be a string or an integer")
+        settings[key] = str(value)
+    return settings
 
 
 def _int(environ: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
@@ -43,24 +95,40 @@ class Settings:
     ---------------------
     ``LOYALTY_TABLE_NAME`` (required), ``LOYALTY_SILVER_THRESHOLD`` (50000),
     ``LOYALTY_GOLD_THRESHOLD`` (100000), ``LOYALTY_FAKE_TTL_SECONDS`` (86400),
-    ``LOYALTY_ADMIN_GROUP`` (none), ``LOG_LEVEL`` / ``POWERTOOLS_LOG_LEVEL`` (INFO).
+    ``LOYALTY_ADMIN_GROUP`` (none), ``LOG_LEVEL`` / ``POWERTOOLS_LOG_LEVEL`` (INFO),
+    ``POWERTOOLS_METRICS_NAMESPACE`` (Loyalty),
+    ``LOYALTY_CONFIG_PARAMETER`` (none: the SSM parameter holding a JSON map of the others).
     """
 
     table_name: str
     policy: LoyaltyPolicy = field(default_factory=LoyaltyPolicy)
     admin_group: str | None = None
     log_level: str = "INFO"
+    metrics_namespace: str = "Loyalty"
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+    def from_environ(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        fetch_parameter: Callable[[str], str] = fetch_ssm_parameter,
+    ) -> Settings:
         """Read settings from ``environ`` (default ``os.environ``).
+
+        If ``LOYALTY_CONFIG_PARAMETER`` names an SSM parameter, its JSON object of settings is
+        fetched once (with ``fetch_parameter``) and applies wherever ``environ`` leaves a
+        variable unset or empty.
 
         Raises
         ------
         ConfigurationError
-            Naming the missing or invalid variable.
+            Naming the missing or invalid variable (or the config parameter and its key).
         """
-        env = os.environ if environ is None else environ
+        env: Mapping[str, str] = os.environ if environ is None else environ
+        parameter = env.get(CONFIG_PARAMETER_VARIABLE, "").strip()
+        if parameter:
+            stored = _config_map(parameter, fetch_parameter)
+            env = {**stored, **{name: value for name, value in env.items() if value.strip()}}
         table_name = env.get("LOYALTY_TABLE_NAME", "").strip()
         if not table_name:
             raise ConfigurationError("LOYALTY_TABLE_NAME is not set: name the DynamoDB table")
@@ -83,5 +151,6 @@ class Settings:
                 tiers=TierPolicy(silver=silver, gold=gold),
             ),
             admin_group=(env.get("LOYALTY_ADMIN_GROUP") or "").strip() or None,
+            metrics_namespace=(env.get("POWERTOOLS_METRICS_NAMESPACE") or "").strip() or "Loyalty",
             log_level=log_level,
         )

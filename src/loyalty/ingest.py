@@ -40,10 +40,16 @@ _logger = logging.getLogger("loyalty.ingest")
 
 @dataclass(slots=True)
 class IngestResult:
-    """What a batch did: outcome counts and the message ids to report as failed."""
+    """What a batch did: outcome counts, and each failed message's id with the reason."""
 
     outcomes: Counter[str] = field(default_factory=Counter)
-    failed_message_ids: list[str] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)
+    """Message id -> why it failed (``rejected: ...`` or ``write failed: ...``), in batch order."""
+
+    @property
+    def failed_message_ids(self) -> list[str]:
+        """The ids reported to Lambda as batch item failures."""
+        return list(self.failures)
 
     @property
     def rejected(self) -> int:
@@ -175,7 +181,7 @@ def ingest_sqs_event(
         except InvalidBookingMessage as error:
             _record_logger(record, None).error("rejected booking message: %s", error)
             result.outcomes["rejected"] += 1
-            result.failed_message_ids.append(str(record.get("messageId")))
+            result.failures[str(record.get("messageId"))] = f"rejected: {error}"
 
     def write(item: tuple[Mapping[str, Any], BookingMessage]) -> WriteOutcome:
         return _apply_logged(item[0], item[1], repository, policy, now)
@@ -186,7 +192,7 @@ def ingest_sqs_event(
                 "booking write failed, SQS will retry: %s", outcome, exc_info=outcome
             )
             result.outcomes["error"] += 1
-            result.failed_message_ids.append(str(record.get("messageId")))
+            result.failures[str(record.get("messageId"))] = f"write failed: {outcome}"
         else:
             result.outcomes[outcome.value] += 1
     return result

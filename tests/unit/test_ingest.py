@@ -110,6 +110,9 @@ def test_bad_records_are_reported_by_message_id_and_the_rest_of_the_batch_succee
         "batchItemFailures": [{"itemIdentifier": "bad-json"}, {"itemIdentifier": "bad-amount"}]
     }
     assert result.outcomes == {"created": 3, "rejected": 2}
+    assert result.failures["bad-amount"] == (
+        "rejected: payment.amount: must not be negative (got -1)"
+    )
     assert len(repository.list_transactions("customer-1")) == 3
 
 
@@ -132,6 +135,7 @@ def test_a_failed_write_is_reported_for_retry_without_failing_the_others() -> No
     result = ingest(repository, *records)
     assert result.response() == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
     assert result.outcomes == {"created": 3, "error": 1}
+    assert result.failures == {"m-1": "write failed: simulated network failure"}
 
 
 def test_a_redelivery_after_a_partial_failure_completes_the_batch_exactly_once() -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from loyalty.config import Settings
+from loyalty.domain.tiers import DEFAULT_TIER_POLICY
 from loyalty.events import BookingStatus
 from loyalty.repository.items import AGGREGATE_PREFIX, TRANSACTION_PREFIX
 from tests.cfn import get_att, load_template, ref
@@ -34,7 +37,6 @@ EXPECTED_ACTIONS = {
     "AggregateFunction": {
         "dynamodb:GetItem",
         "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
         "dynamodb:DescribeStream",
         "dynamodb:GetRecords",
         "dynamodb:GetShardIterator",
@@ -52,10 +54,7 @@ COMMON_ACTIONS = {
 }
 TABLE_ITEM_ACTIONS = {
     "IngestFunction": ({"dynamodb:PutItem", "dynamodb:UpdateItem"}, f"{TRANSACTION_PREFIX}*"),
-    "AggregateFunction": (
-        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
-        f"{AGGREGATE_PREFIX}*",
-    ),
+    "AggregateFunction": ({"dynamodb:GetItem", "dynamodb:PutItem"}, f"{AGGREGATE_PREFIX}*"),
     "GetPointsFunction": ({"dynamodb:GetItem"}, f"{AGGREGATE_PREFIX}*"),
 }
 # Actions that IAM only grants on "*" (they have no resource type).
@@ -111,6 +110,13 @@ def test_each_function_runs_its_handler_from_the_entrypoints_on_python_3_12(func
     assert function_property(function, "Runtime") == "python3.12"
     assert function_property(function, "Architectures") == [ref("Architecture")]
     assert TEMPLATE["Parameters"]["Architecture"]["AllowedValues"] == ["x86_64", "arm64"]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_handler_exists_in_the_entrypoints(function: str) -> None:
+    module, attribute = FUNCTIONS[function].split(".")
+    source = Path(__file__).resolve().parents[2] / "lambda_entrypoints" / f"{module}.py"
+    assert f"def {attribute}(" in source.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -301,6 +307,31 @@ def test_each_function_is_configured_through_its_environment(function: str) -> N
     assert ("LOYALTY_ADMIN_GROUP" in variables) == (function == "GetPointsFunction")
 
 
+def resolve_with_defaults(value: Any) -> str:
+    """An environment value as CloudFormation would set it with every parameter at its default."""
+    if isinstance(value, str):
+        return value
+    name = value["Ref"]
+    if name == "LedgerTable":
+        return "loyalty-LedgerTable-1A2B3C"
+    return str(TEMPLATE["Parameters"][name]["Default"])
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_template_defaults_are_a_valid_configuration(function: str) -> None:
+    def no_fetch(name: str) -> str:
+        raise AssertionError(f"fetched {name} though no config parameter is set")
+
+    variables = {name: resolve_with_defaults(v) for name, v in environment(function).items()}
+    settings = Settings.from_environ(variables, fetch_parameter=no_fetch)
+    assert settings.table_name == "loyalty-LedgerTable-1A2B3C"
+    assert settings.policy.tiers == DEFAULT_TIER_POLICY
+    assert settings.policy.expiry.fake.total_seconds() == 86_400
+    assert settings.metrics_namespace == "Loyalty"
+    expected_admin = "loyalty-admins" if function == "GetPointsFunction" else None
+    assert settings.admin_group == expected_admin
+
+
 def test_the_functions_use_the_layer_built_for_their_architecture() -> None:
     assert GLOBAL_FUNCTION["Layers"] == [
         {"Fn::If": ["IsArm64", ref("LoyaltyLayerArm64"), ref("LoyaltyLayer")]}
@@ -387,3 +418,6 @@ def test_the_sam_transform_accepts_the_template_and_adds_no_roles(
     assert mappings["IngestFunctionBookingQueue"]["FunctionResponseTypes"] == [
         "ReportBatchItemFailures"
     ]
+    deployments = [r for r in resources.values() if r["Type"] == "AWS::ApiGateway::Deployment"]
+    assert len(deployments) == 1
+    assert "StageName" not in deployments[0]["Properties"]  # only the StageName parameter's stage

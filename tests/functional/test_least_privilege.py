@@ -1,0 +1,117 @@
+"""Each handler, run against moto, makes only the DynamoDB calls its template role allows.
+
+The template tests prove the roles are narrow; these prove they are wide enough: every request a
+handler sends is checked against its role's table statement (action and dynamodb:LeadingKeys).
+"""
+
+from __future__ import annotations
+
+import importlib
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.builders import (
+    LambdaContext,
+    api_event,
+    booking_body,
+    sqs_event,
+    sqs_record,
+    stream_record,
+    transaction_image,
+)
+from tests.cfn import get_att, load_template
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+RESOURCES = load_template()["Resources"]
+
+
+def table_grant(function: str) -> tuple[set[str], list[str]]:
+    """The DynamoDB item actions and LeadingKeys patterns the function's role allows on the table."""
+    policies = RESOURCES[f"{function}Role"]["Properties"]["Policies"]
+    (statement,) = [
+        s
+        for p in policies
+        for s in p["PolicyDocument"]["Statement"]
+        if s.get("Resource") == get_att("LedgerTable", "Arn")
+    ]
+    actions = statement["Action"]
+    patterns = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+    return set(actions if isinstance(actions, list) else [actions]), patterns
+
+
+class DynamoDBCalls:
+    """Records (operation, partition key) of every request a client sends."""
+
+    def __init__(self, client: Any) -> None:
+        self.calls: list[tuple[str, str]] = []
+        client.meta.events.register("before-parameter-build.dynamodb.*", self._record)
+
+    def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        key = params.get("Key") or params.get("Item") or {}
+        self.calls.append((model.name, key.get("pk", {}).get("S", "")))
+
+    def assert_allowed_for(self, function: str) -> None:
+        actions, patterns = table_grant(function)
+        assert self.calls
+        for operation, pk in self.calls:
+            assert f"dynamodb:{operation}" in actions, (function, operation)
+            assert any(fnmatchcase(pk, pattern) for pattern in patterns), (function, pk)
+
+
+def reload(name: str) -> ModuleType:
+    module = importlib.import_module(f"lambda_entrypoints.{name}")
+    return importlib.reload(module)
+
+
+def test_ingest_writes_only_what_its_role_allows(dynamodb: DynamoDBClient) -> None:
+    ingest = reload("ingest")
+    calls = DynamoDBCalls(ingest.repository.client)
+    records = [
+        sqs_record(booking_body("c-1", "b-1")),
+        sqs_record(booking_body("c-1", "b-1")),
+        sqs_record(booking_body("c-1", "b-1"), status="cancelled"),
+        sqs_record(booking_body("c-2", "b-2"), status="cancelled"),
+        sqs_record(booking_body("c-2", "b-2")),
+    ]
+    for record in records:
+        assert ingest.handler(sqs_event(record), LambdaContext()) == {"batchItemFailures": []}
+    assert {operation for operation, _ in calls.calls} == {"PutItem", "UpdateItem"}
+    calls.assert_allowed_for("IngestFunction")
+
+
+def test_aggregate_reads_and_writes_only_what_its_role_allows(dynamodb: DynamoDBClient) -> None:
+    aggregate = reload("aggregate")
+    calls = DynamoDBCalls(aggregate.repository.client)
+    active = transaction_image("c-1", "b-1", 60_000)
+    revoked = transaction_image("c-1", "b-1", 60_000, status="REVOKED")
+    inserts = {"Records": [stream_record(None, active), stream_record(None, transaction_image())]}
+    revoke = {"Records": [stream_record(active, revoked)]}
+    expiry = {"Records": [stream_record(revoked, None, ttl=True)]}
+    for event in (inserts, revoke, expiry):
+        assert aggregate.handler(event, LambdaContext()) == {"batchItemFailures": []}
+    # A fresh container (empty cache) reads the aggregate before writing; a replay writes nothing.
+    aggregate = reload("aggregate")
+    cold = DynamoDBCalls(aggregate.repository.client)
+    assert aggregate.handler(inserts, LambdaContext()) == {"batchItemFailures": []}
+    assert "GetItem" in {operation for operation, _ in cold.calls}
+    calls.assert_allowed_for("AggregateFunction")
+    cold.assert_allowed_for("AggregateFunction")
+
+
+@pytest.mark.parametrize("customer", ["c-1", "never-seen"])
+def test_get_points_reads_only_what_its_role_allows(
+    dynamodb: DynamoDBClient, monkeypatch: pytest.MonkeyPatch, customer: str
+) -> None:
+    monkeypatch.setenv("LOYALTY_ADMIN_GROUP", "loyalty-admins")
+    get_points = reload("get_points")
+    calls = DynamoDBCalls(get_points.repository.client)
+    response = get_points.handler(api_event(customer, sub=customer), LambdaContext())
+    assert response["statusCode"] == 200
+    assert calls.calls == [("GetItem", f"AGG#{customer}")]
+    calls.assert_allowed_for("GetPointsFunction")
