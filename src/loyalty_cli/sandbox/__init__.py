@@ -22,6 +22,8 @@ Where the emulator differs from AWS, and what the sandbox does about it:
   deleted and the stream poller adds ``{"type": "Service", "principalId": "dynamodb.amazonaws.com"}``
   to the REMOVE records of those keys, exactly what DynamoDB puts on TTL deletions.
 - **Region.** moto's stream records say ``us-east-1``; the poller reports the sandbox's region.
+- **Double INSERT.** moto streams an UpdateItem that creates an item as two INSERT records (keys
+  only, then the item); DynamoDB streams one. The poller drops the keys-only one.
 - **Atomic conditional writes.** moto checks a write's condition and then writes without a lock;
   the sandbox serialises DynamoDB requests at the server so concurrent conditional writes on one
   item behave as in DynamoDB.

@@ -316,7 +316,7 @@ class Sandbox:
                     f"{self.queue_depth(queue_url)} message(s) in the ingest queue"
                 )
             if self.queue_depth(queue_url) > 0:
-                time.sleep(0.05)
+                time.sleep(0.1)
                 continue
             mark = time.monotonic()
             if not self.stream_poller.wait_caught_up(mark, remaining):

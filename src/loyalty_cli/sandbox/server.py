@@ -16,11 +16,12 @@ __all__ = ["LOOPBACK", "EmulatorServer"]
 
 LOOPBACK = "127.0.0.1"
 
-_DYNAMODB_TARGET_PREFIX = "DynamoDB_20120810."
+# DynamoDB_20120810.* and DynamoDBStreams_20120810.*: a stream read never sees half a write.
+_DYNAMODB_TARGET_PREFIX = "DynamoDB"
 
 
 class _SerializedDynamoDB:
-    """WSGI middleware running DynamoDB requests one at a time.
+    """WSGI middleware running DynamoDB (and DynamoDB Streams) requests one at a time.
 
     DynamoDB applies each conditional write atomically; moto checks the condition and then writes
     without a lock, so two concurrent requests on one item (a confirm and its cancel) could both

@@ -81,6 +81,20 @@ def lambda_stream_record(
     return converted
 
 
+def _spurious_insert(record: RecordTypeDef, following: Sequence[RecordTypeDef]) -> bool:
+    """moto's UpdateItem on a missing item streams a keys-only INSERT before the real INSERT.
+
+    DynamoDB streams one INSERT; the keys-only one is dropped when the real one follows it.
+    """
+    change = record.get("dynamodb", {})
+    if record.get("eventName") != "INSERT" or change.get("NewImage") != change.get("Keys"):
+        return False
+    return bool(following) and (
+        following[0].get("eventName") == "INSERT"
+        and following[0].get("dynamodb", {}).get("Keys") == change.get("Keys")
+    )
+
+
 def first_failure_index(response: Any, batch: Sequence[dict[str, Any]]) -> int | None:
     """Index of the lowest reported failure (Lambda's checkpoint), or None for full success.
 
@@ -240,7 +254,10 @@ class StreamPoller:
         self.stats.add("records_read", len(records))
         if not shard.buffer:
             shard.buffered_since = time.monotonic()
-        for record in records:
+        for index, record in enumerate(records):
+            if _spurious_insert(record, records[index + 1 : index + 2]):
+                self.stats.add("emulator_records_dropped")
+                continue
             ttl_removal = record.get("eventName") == "REMOVE" and self._expired.claim(
                 record.get("dynamodb", {}).get("Keys", {})
             )
@@ -292,6 +309,7 @@ class StreamPoller:
             else None
         )
         if failed_at is None:
+            self.stats.add("records_done", len(batch))
             del shard.buffer[: len(batch)]
             shard.attempts = 0
             shard.limit = self._settings.batch_size
@@ -299,6 +317,7 @@ class StreamPoller:
         self.stats.add("partial_failures")
         if failed_at > 0:
             # Checkpoint before the lowest failure; retry from there (only the rest of this batch).
+            self.stats.add("records_done", failed_at)
             del shard.buffer[:failed_at]
             shard.attempts = 0
         self._failed(shard, batch[failed_at:], function_error=False)
