@@ -11,7 +11,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
-from tests.integration.pipeline import publish, reconcile, repository, scenario, unique
+from tests.integration.pipeline import booking, publish, reconcile, repository, scenario, unique
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -168,3 +168,44 @@ def test_an_aggregate_write_failing_for_one_customer_is_retried_from_the_checkpo
     ledger = reconcile(sandbox, run.expected)
     assert ledger.drift == {}
     assert repository(sandbox).get_summary(victim).points == run.expected[victim]
+
+
+def test_a_record_that_always_crashes_the_aggregate_is_isolated_by_bisection_and_sent_to_the_failure_queue(
+    sandbox: Sandbox, wrapped: None
+) -> None:
+    customers = [unique("bisect") for _ in range(4)]
+    doomed = customers[0]
+    real = sandbox.stream_poller.handler
+
+    def crash_on_doomed(event: dict[str, Any], context: Any) -> Any:
+        if any(r["dynamodb"]["Keys"]["pk"]["S"] == f"TXN#{doomed}" for r in event["Records"]):
+            raise RuntimeError("cannot aggregate this record")
+        return real(event, context)
+
+    sandbox.stream_poller.handler = crash_on_doomed
+    sqs = sandbox.client("sqs")
+    assert sandbox.queue_depth(sandbox.resources.failure_queue_url) == 0
+    publish(sandbox, [booking(c, f"b{n}", 1_000) for n in range(6) for c in customers])
+    sandbox.drain(timeout=60)
+
+    assert sandbox.queue_depth(sandbox.resources.failure_queue_url) == 6
+    messages: list[Any] = []
+    while len(messages) < 6:
+        messages += sqs.receive_message(
+            QueueUrl=sandbox.resources.failure_queue_url, MaxNumberOfMessages=10
+        ).get("Messages", [])
+    records = [json.loads(m["Body"]) for m in messages]
+    for record in records:
+        assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+        assert record["requestContext"]["approximateInvokeCount"] == (
+            sandbox.settings.stream_mapping.maximum_retry_attempts + 1
+        )
+        assert record["DDBStreamBatchInfo"]["batchSize"] == 1
+        assert record["responseContext"]["functionError"] == "Unhandled"
+    for message in messages:
+        sqs.delete_message(
+            QueueUrl=sandbox.resources.failure_queue_url, ReceiptHandle=message["ReceiptHandle"]
+        )
+    # Everyone else's records were aggregated around the doomed ones.
+    assert reconcile(sandbox, customers[1:]).drift == {}
+    assert repository(sandbox).get_aggregate(doomed) is None
