@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from typing import TYPE_CHECKING
 
 import pytest
+from typer.testing import CliRunner
 
+from loyalty_cli.app import app
 from loyalty_cli.sandbox import Sandbox
 from tests.integration.pipeline import publish, reconcile, scenario, unique
 
@@ -23,7 +26,7 @@ def sandbox() -> Iterator[Sandbox]:
         yield running
 
 
-def test_two_thousand_events_over_two_hundred_customers_drain_and_reconcile_with_zero_drift(
+def test_two_thousand_events_over_two_hundred_customers_drain_and_backfill_reports_zero_drift(
     sandbox: Sandbox,
 ) -> None:
     run = scenario(
@@ -39,4 +42,14 @@ def test_two_thousand_events_over_two_hundred_customers_drain_and_reconcile_with
     assert ledger.drift == {}
     assert {c: ledger.balances.get(c, 0) for c in run.expected} == run.expected
     assert set(ledger.transactions_per_booking.values()) == {1}
+    # The operator's check agrees: the whole table, scanned in parallel segments.
+    result = CliRunner().invoke(
+        app,
+        ["--output", "json", "backfill", "--dry-run", "--settle", "0"],
+        env=sandbox.environment(),
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["drifted"] == 0
+    assert report["checked"] == len(run.expected)
     print(f"{len(run.messages)} events drained in {elapsed:.1f}s")

@@ -31,9 +31,9 @@ Where the emulator differs from AWS, and what the sandbox does about it:
   instead of the template's) so retries and redrive happen within seconds.
 - **No function timeout.** A handler runs to completion; ``get_remaining_time_in_millis`` counts
   down from the template's timeout but nothing stops the call.
-- **Metrics and logs.** Powertools metrics are disabled while a sandbox runs (there is no
-  CloudWatch). All handlers share one process, so library log records carry the service name of
-  the handler loaded last.
+- **Metrics and logs.** The handlers' Powertools metrics are discarded after each invocation
+  (there is no CloudWatch). All handlers share one process, so library log records carry the
+  service name of the handler loaded last.
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from dataclasses import replace
@@ -35,11 +34,26 @@ FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "te
 """The emulator accepts any credentials; these make sure no real ones are ever sent to it."""
 
 DEFAULT_REGION = "eu-west-1"
-_METRICS_DISABLED = "POWERTOOLS_METRICS_DISABLED"
 DEFAULT_VISIBILITY_TIMEOUT = 2
 """Seconds before a failed message reappears in the sandbox (the template's is minutes)."""
 DEFAULT_BATCHING_WINDOW = 0.2
 """Seconds the sandbox's mappings wait to fill a batch (the template's are seconds each)."""
+
+
+def _discard_metrics(module: ModuleType) -> None:
+    """Drop a handler's Powertools metrics after each invocation instead of printing them.
+
+    There is no CloudWatch to read the EMF lines from, and they would bury the sandbox's output.
+    (``POWERTOOLS_METRICS_DISABLED`` is no help: a disabled provider keeps its metrics and prints
+    them anyway once a metric has 100 values.)
+    """
+    provider = getattr(getattr(module, "metrics", None), "provider", None)
+    if provider is not None and callable(getattr(provider, "clear_metrics", None)):
+
+        def discard(raise_on_empty_metrics: bool = False) -> None:
+            provider.clear_metrics()
+
+        provider.flush_metrics = discard
 
 
 class Sandbox:
@@ -117,16 +131,11 @@ class Sandbox:
         self._ingest: SqsPoller | None = None
         self._stream: StreamPoller | None = None
         self._sweeper: TtlSweeper | None = None
-        self._saved_metrics_setting: str | None = None
 
     # Lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> Sandbox:
         """Start the emulator, provision, load the handlers and start polling."""
-        # Powertools reads this at every flush: without it each invocation prints its metrics
-        # (there is no CloudWatch to send them to). Restored by stop().
-        self._saved_metrics_setting = os.environ.get(_METRICS_DISABLED)
-        os.environ[_METRICS_DISABLED] = "true"
         self._server.start()
         try:
             self._start()
@@ -186,10 +195,6 @@ class Sandbox:
             if worker is not None:
                 worker.stop()
         self._server.stop()
-        if self._saved_metrics_setting is None:
-            os.environ.pop(_METRICS_DISABLED, None)
-        else:
-            os.environ[_METRICS_DISABLED] = self._saved_metrics_setting
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -243,7 +248,9 @@ class Sandbox:
             "POWERTOOLS_LOG_LEVEL": self._log_level,
             **self._function_environment,
         }
-        return load_function(name, environment)
+        module = load_function(name, environment)
+        _discard_metrics(module)
+        return module
 
     # The running parts -----------------------------------------------------------------------
 
