@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests", "template"]
+nox.options.sessions = ["lint", "typecheck", "tests", "template", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = False
 
@@ -54,3 +54,10 @@ def layer(session: nox.Session) -> None:
     ``nox -s layer -- --include-boto3`` also bundles boto3; ``-- --arch arm64`` builds one.
     """
     session.run("python", "scripts/build_layer.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: print cost and speed figures (never asserted); ``-- --json PATH`` saves them."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "benchmarks.run", *session.posargs)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 settings = Settings.from_environ()
 logger = Logger(service="loyalty-ingest", level=settings.log_level)
 copy_config_to_registered_loggers(source_logger=logger, include={"loyalty"})
-metrics = Metrics(namespace="Loyalty", service="ingest")
+metrics = Metrics(namespace=settings.metrics_namespace, service="ingest")
 repository = DynamoDBLoyaltyRepository(
     boto3.client("dynamodb", config=dynamodb_client_config()), settings.table_name
 )

@@ -91,14 +91,12 @@ def _apply_customer(
     customer_id: str,
     changes: list[LedgerChange],
     *,
+    current: CustomerAggregate | None,
     repository: LoyaltyRepository,
     cache: AggregateCache,
     tiers: TierPolicy,
     now: Clock,
 ) -> _CustomerOutcome:
-    current = cache.get(customer_id)
-    if current is None:
-        current = repository.get_aggregate(customer_id)
     for _ in range(MAX_CONFLICT_RETRIES):
         folded = fold_changes(
             current, customer_id, changes, tiers=tiers, updated_at=format_timestamp(now())
@@ -186,11 +184,17 @@ def aggregate_stream_event(
         first_sequence.setdefault(change.customer_id, change.sequence_number)
 
     use_cache = cache or _process_cache
+    known = {c: a for c in by_customer if (a := use_cache.get(c)) is not None}
+    uncached = [c for c in by_customer if c not in known]
+    if uncached:
+        # One round trip for every customer this container has not seen, not one read each.
+        known |= repository.get_aggregates(uncached)
 
     def apply(customer_id: str) -> _CustomerOutcome:
         return _apply_customer(
             customer_id,
             by_customer[customer_id],
+            current=known.get(customer_id),
             repository=repository,
             cache=use_cache,
             tiers=tiers,

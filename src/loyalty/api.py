@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
-from loyalty.events.booking import validate_identifier
+from loyalty.events.identifiers import validate_identifier
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

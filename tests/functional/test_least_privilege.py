@@ -53,8 +53,12 @@ class DynamoDBCalls:
         client.meta.events.register("before-parameter-build.dynamodb.*", self._record)
 
     def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        key = params.get("Key") or params.get("Item") or {}
-        self.calls.append((model.name, key.get("pk", {}).get("S", "")))
+        # LeadingKeys applies to every key a request touches, a batch's included.
+        batch = params.get("RequestItems", {})
+        keys = [k for spec in batch.values() for k in spec.get("Keys", [])] or [
+            params.get("Key") or params.get("Item") or {}
+        ]
+        self.calls.extend((model.name, key.get("pk", {}).get("S", "")) for key in keys)
 
     def assert_allowed_for(self, function: str) -> None:
         actions, patterns = table_grant(function)
@@ -99,7 +103,7 @@ def test_aggregate_reads_and_writes_only_what_its_role_allows(dynamodb: DynamoDB
     aggregate = reload("aggregate")
     cold = DynamoDBCalls(aggregate.repository.client)
     assert aggregate.handler(inserts, LambdaContext()) == {"batchItemFailures": []}
-    assert "GetItem" in {operation for operation, _ in cold.calls}
+    assert "BatchGetItem" in {operation for operation, _ in cold.calls}
     calls.assert_allowed_for("AggregateFunction")
     cold.assert_allowed_for("AggregateFunction")
 

@@ -35,7 +35,7 @@ EXPECTED_ACTIONS = {
         "sqs:GetQueueAttributes",
     },
     "AggregateFunction": {
-        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
         "dynamodb:PutItem",
         "dynamodb:DescribeStream",
         "dynamodb:GetRecords",
@@ -54,7 +54,7 @@ COMMON_ACTIONS = {
 }
 TABLE_ITEM_ACTIONS = {
     "IngestFunction": ({"dynamodb:PutItem", "dynamodb:UpdateItem"}, f"{TRANSACTION_PREFIX}*"),
-    "AggregateFunction": ({"dynamodb:GetItem", "dynamodb:PutItem"}, f"{AGGREGATE_PREFIX}*"),
+    "AggregateFunction": ({"dynamodb:BatchGetItem", "dynamodb:PutItem"}, f"{AGGREGATE_PREFIX}*"),
     "GetPointsFunction": ({"dynamodb:GetItem"}, f"{AGGREGATE_PREFIX}*"),
 }
 # Actions that IAM only grants on "*" (they have no resource type).

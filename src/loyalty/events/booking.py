@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import string
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -11,22 +10,13 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-__all__ = [
-    "MAX_AMOUNT",
-    "MAX_ID_LENGTH",
-    "Booking",
-    "BookingEvent",
-    "BookingStatus",
-    "Payment",
-    "validate_identifier",
-]
+from loyalty.events.identifiers import InvalidIdentifier, validate_identifier
 
-MAX_ID_LENGTH = 128
+__all__ = ["MAX_AMOUNT", "Booking", "BookingEvent", "BookingStatus", "Payment"]
+
 MAX_TEXT_LENGTH = 256
 MAX_AMOUNT = 100_000_000
 """Largest accepted payment in minor units (1 000 000.00 in a two-decimal currency)."""
-
-_ID_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_.:@")
 
 
 class BookingStatus(StrEnum):
@@ -36,40 +26,11 @@ class BookingStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-def _describe_character(character: str) -> str:
-    return repr(character) if character.isprintable() else f"U+{ord(character):04X}"
-
-
-def validate_identifier(value: object) -> str:
-    """Return ``value`` if it is a valid customer or booking id, else raise with the reason.
-
-    Ids are 1-128 characters of letters, digits and ``- _ . : @``: safe inside a DynamoDB key
-    (no ``#``), in a URL path and in a log line.
-    """
-    if not isinstance(value, str):
-        raise PydanticCustomError("identifier_type", "must be a string")
-    if not value:
-        raise PydanticCustomError("identifier_empty", "must not be empty")
-    if len(value) > MAX_ID_LENGTH:
-        raise PydanticCustomError(
-            "identifier_too_long",
-            "must be at most {limit} characters (got {length})",
-            {"limit": MAX_ID_LENGTH, "length": len(value)},
-        )
-    for position, character in enumerate(value):
-        if character not in _ID_CHARACTERS:
-            kind = "a character" if character.isprintable() else "a non-printable character"
-            raise PydanticCustomError(
-                "identifier_character",
-                "contains {kind} {character} at position {position}; "
-                "allowed are letters, digits and - _ . : @",
-                {
-                    "kind": kind,
-                    "character": _describe_character(character),
-                    "position": position,
-                },
-            )
-    return value
+def _identifier(value: object) -> str:
+    try:
+        return validate_identifier(value)
+    except InvalidIdentifier as error:
+        raise PydanticCustomError("identifier", str(error)) from None
 
 
 def _validate_text(value: object) -> str | None:
@@ -128,7 +89,7 @@ def _reject_non_object(value: Any) -> Any:
     return value
 
 
-Identifier = Annotated[str, BeforeValidator(validate_identifier)]
+Identifier = Annotated[str, BeforeValidator(_identifier)]
 OptionalText = Annotated[str | None, BeforeValidator(_validate_text)]
 Amount = Annotated[int, BeforeValidator(_validate_amount)]
 

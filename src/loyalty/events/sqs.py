@@ -9,8 +9,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from loyalty.events.booking import BookingEvent, BookingStatus, validate_identifier
+from loyalty.events.booking import BookingEvent, BookingStatus
 from loyalty.events.errors import FieldError, InvalidBookingMessage
+from loyalty.events.identifiers import validate_identifier
 
 __all__ = [
     "CORRELATION_ID_ATTRIBUTE",
@@ -43,9 +44,13 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not valid JSON")
 
 
+# One decoder for every record: json.loads with a keyword argument builds a new one per call.
+_decoder = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def _loads(text: str, field: str) -> Any:
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return _decoder.decode(text)
     except ValueError as error:
         raise InvalidBookingMessage.single(field, f"is not valid JSON ({error})") from None
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Collection, Iterator
 
     from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary
     from loyalty.domain.tiers import TierPolicy
@@ -79,6 +79,13 @@ class LoyaltyRepository(Protocol):
 
     def get_aggregate(self, customer_id: str) -> CustomerAggregate | None:
         """Return the customer's stored aggregate (strongly consistent), or None."""
+        ...
+
+    def get_aggregates(self, customer_ids: Collection[str]) -> dict[str, CustomerAggregate]:
+        """Return the stored aggregates of many customers (strongly consistent) by customer id.
+
+        Customers without an aggregate are absent from the result.
+        """
         ...
 
     def save_aggregate(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary, reconciled
@@ -20,13 +21,20 @@ from loyalty.repository.items import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Collection, Iterator
 
     from boto3.session import Session
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, PutItemInputTypeDef
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        KeysAndAttributesTypeDef,
+        PutItemInputTypeDef,
+    )
 
 __all__ = ["DynamoDBLoyaltyRepository"]
+
+_BATCH_GET_LIMIT = 100
+_BATCH_GET_ATTEMPTS = 8
 
 # On revoke, these attributes are written only if the item does not exist yet (cancel before
 # confirm): a revoke never rewrites what the confirm recorded.
@@ -167,6 +175,31 @@ class DynamoDBLoyaltyRepository:
         )
         item = response.get("Item")
         return aggregate_from_item(item) if item else None
+
+    def get_aggregates(self, customer_ids: Collection[str]) -> dict[str, CustomerAggregate]:
+        customers = list(dict.fromkeys(customer_ids))
+        found: dict[str, CustomerAggregate] = {}
+        for start in range(0, len(customers), _BATCH_GET_LIMIT):
+            keys = [aggregate_key(c) for c in customers[start : start + _BATCH_GET_LIMIT]]
+            request: dict[str, KeysAndAttributesTypeDef] = {
+                self._table_name: {"Keys": keys, "ConsistentRead": True}
+            }
+            for attempt in range(_BATCH_GET_ATTEMPTS):
+                response = self._client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table_name, []):
+                    aggregate = aggregate_from_item(item)
+                    found[aggregate.customer_id] = aggregate
+                unprocessed = response.get("UnprocessedKeys") or {}
+                if not unprocessed:
+                    break
+                # DynamoDB hands back keys it could not read under load: retry them with backoff.
+                request = dict(unprocessed)  # type: ignore[arg-type]
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+            else:
+                raise RuntimeError(
+                    f"BatchGetItem left keys unprocessed after {_BATCH_GET_ATTEMPTS} attempts"
+                )
+        return found
 
     def save_aggregate(
         self, aggregate: CustomerAggregate, expected: CustomerAggregate | None

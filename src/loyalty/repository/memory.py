@@ -15,7 +15,7 @@ from loyalty.repository.base import AggregateConflict, WriteOutcome
 from loyalty.repository.items import aggregate_to_item, transaction_to_item
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Collection, Iterator
 
 __all__ = ["InMemoryLoyaltyRepository"]
 
@@ -126,6 +126,10 @@ class InMemoryLoyaltyRepository:
     def get_aggregate(self, customer_id: str) -> CustomerAggregate | None:
         with self._lock:
             return self._aggregates.get(customer_id)
+
+    def get_aggregates(self, customer_ids: Collection[str]) -> dict[str, CustomerAggregate]:
+        with self._lock:
+            return {c: self._aggregates[c] for c in customer_ids if c in self._aggregates}
 
     def save_aggregate(
         self, aggregate: CustomerAggregate, expected: CustomerAggregate | None

@@ -1,0 +1,226 @@
+"""Counting DynamoDB requests and write units, and injecting round-trip delay, via botocore hooks.
+
+moto answers ``ReturnConsumedCapacity`` with a constant (1.0 for any write, 0.5 for any read,
+whatever the item size) and reports nothing for a failed conditional write, so write units are
+computed here from item sizes with DynamoDB's rule instead: a write consumes 1 WCU per started
+KB of the larger of the item before and after it, at least 1, and a write whose condition fails
+still consumes them (sized on the stored item, or the attempted one for a put).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from contextlib import contextmanager
+from decimal import Decimal
+from io import BytesIO
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.awsrequest import AWSResponse
+
+from loyalty.aws import dynamodb_client_config
+from loyalty.domain.aggregates import CustomerAggregate
+from loyalty.domain.tiers import Tier
+from loyalty.repository.items import aggregate_to_item
+from tests.aws import REGION, RequestCounter
+
+if TYPE_CHECKING:
+    from collections import Counter
+    from collections.abc import Iterator, Mapping
+
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+__all__ = [
+    "READ_OPERATIONS",
+    "WRITE_OPERATIONS",
+    "CostMeter",
+    "dynamodb_client",
+    "inject_delay",
+    "item_size",
+    "round_trip_stub",
+    "write_units",
+]
+
+WRITE_OPERATIONS = ("PutItem", "UpdateItem", "DeleteItem")
+READ_OPERATIONS = ("GetItem", "BatchGetItem", "Query", "Scan")
+_KB = 1024
+
+
+def dynamodb_client() -> DynamoDBClient:
+    """A DynamoDB client configured as the entrypoints' (inside ``mock_aws``: moto in-process)."""
+    return boto3.client("dynamodb", region_name=REGION, config=dynamodb_client_config())
+
+
+def _number_size(text: str) -> int:
+    # 1 byte per two significant digits, plus 1.
+    digits = len(Decimal(text).normalize().as_tuple().digits)
+    return math.ceil(digits / 2) + 1
+
+
+def _value_size(value: Mapping[str, Any]) -> int:
+    ((kind, content),) = value.items()
+    if kind == "S":
+        return len(str(content).encode())
+    if kind == "N":
+        return _number_size(str(content))
+    if kind == "B":
+        return len(content)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "SS":
+        return sum(len(str(element).encode()) for element in content)
+    if kind == "NS":
+        return sum(_number_size(str(element)) for element in content)
+    if kind == "BS":
+        return sum(len(element) for element in content)
+    if kind == "L":
+        return 3 + sum(1 + _value_size(element) for element in content)
+    if kind == "M":
+        return 3 + sum(1 + item_size({name: element}) for name, element in content.items())
+    raise ValueError(f"unknown DynamoDB attribute type {kind!r}")
+
+
+def item_size(item: Mapping[str, Any]) -> int:
+    """An item's size in bytes as DynamoDB bills it: names plus values."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def write_units(size_before: int, size_after: int) -> int:
+    """WCU of one standard write: 1 per started KB of the larger image, at least 1."""
+    return max(1, math.ceil(max(size_before, size_after) / _KB))
+
+
+class CostMeter:
+    """Requests by operation (``tests.aws.RequestCounter``) and write units of one client.
+
+    Before each write the stored item is read through a second, unmetered client; after it, the
+    item is read again. Use it with sequential writes (``InlineExecutor``): concurrent writes to
+    one item would blur the before and after images.
+    """
+
+    def __init__(self, client: DynamoDBClient) -> None:
+        self.requests = RequestCounter(client)
+        self.write_units = 0
+        self._peek = dynamodb_client()
+        self._keys: dict[str, list[str]] = {}
+        events = client.meta.events
+        for operation in WRITE_OPERATIONS:
+            events.register(f"before-parameter-build.dynamodb.{operation}", self._before)
+            events.register(f"after-call.dynamodb.{operation}", self._after)
+
+    @property
+    def calls(self) -> Counter[str]:
+        return self.requests.calls
+
+    @property
+    def writes(self) -> int:
+        return sum(self.calls[name] for name in WRITE_OPERATIONS)
+
+    @property
+    def reads(self) -> int:
+        return sum(self.calls[name] for name in READ_OPERATIONS)
+
+    def reset(self) -> None:
+        self.requests.reset()
+        self.write_units = 0
+
+    def _key(self, table: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        if "Key" in params:
+            return dict(params["Key"])
+        if table not in self._keys:
+            schema = self._peek.describe_table(TableName=table)["Table"]["KeySchema"]
+            self._keys[table] = [element["AttributeName"] for element in schema]
+        return {name: params["Item"][name] for name in self._keys[table]}
+
+    def _stored_size(self, table: str, key: Mapping[str, Any]) -> int:
+        item = self._peek.get_item(TableName=table, Key=dict(key), ConsistentRead=True).get("Item")
+        return item_size(item) if item else 0
+
+    def _before(self, params: Mapping[str, Any], context: dict[str, Any], **_: Any) -> None:
+        table = params["TableName"]
+        key = self._key(table, params)
+        attempted = item_size(params["Item"]) if "Item" in params else 0
+        context["bench_write"] = (table, key, self._stored_size(table, key), attempted)
+
+    def _after(self, parsed: Mapping[str, Any], context: dict[str, Any], **_: Any) -> None:
+        table, key, before, attempted = context["bench_write"]
+        failed = parsed.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+        after = attempted if failed else self._stored_size(table, key)
+        self.write_units += write_units(before, after)
+
+
+def _sleep_before_send(delay: float) -> Any:
+    def sleep(**_: Any) -> None:
+        time.sleep(delay)
+
+    return sleep
+
+
+@contextmanager
+def inject_delay(client: DynamoDBClient, seconds: float) -> Iterator[None]:
+    """Make every request of ``client`` take ``seconds`` longer, like a network round trip.
+
+    Registered first on ``before-send`` so it runs before moto's handler answers the request.
+    """
+    handler = _sleep_before_send(seconds)
+    client.meta.events.register_first("before-send.dynamodb.*", handler, unique_id="bench-delay")
+    try:
+        yield
+    finally:
+        client.meta.events.unregister("before-send.dynamodb.*", unique_id="bench-delay")
+
+
+class _RawBody(BytesIO):
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.read()
+
+
+def _stored_aggregate(key: Mapping[str, Any]) -> dict[str, Any]:
+    customer = key["pk"]["S"].removeprefix("AGG#")
+    return aggregate_to_item(
+        CustomerAggregate(customer, 0, Tier.BRONZE, applied_sequence="0", version=1)
+    )
+
+
+def _canned_answer(operation: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    if operation == "GetItem":
+        key = body["Key"]
+        return {"Item": _stored_aggregate(key)} if key["pk"]["S"].startswith("AGG#") else {}
+    if operation == "BatchGetItem":
+        return {
+            "Responses": {
+                table: [_stored_aggregate(key) for key in spec["Keys"]]
+                for table, spec in body["RequestItems"].items()
+            },
+            "UnprocessedKeys": {},
+        }
+    return {}
+
+
+@contextmanager
+def round_trip_stub(client: DynamoDBClient, seconds: float) -> Iterator[None]:
+    """Answer every request of ``client`` after ``seconds``, with no server-side CPU.
+
+    A ``before-send`` hook sleeps (the round trip) and returns a canned success: writes succeed,
+    a read of an aggregate finds one (points 0, version 1, nothing applied). botocore still
+    serialises each request and parses each response, as in Lambda; only the server's work, which
+    in production runs elsewhere, is gone (in-process moto would share this process's GIL).
+    """
+
+    def answer(request: Any, **_: Any) -> AWSResponse:
+        time.sleep(seconds)
+        target = request.headers["X-Amz-Target"]
+        target = target.decode() if isinstance(target, bytes) else target
+        body = json.loads(request.body or b"{}")
+        payload = json.dumps(_canned_answer(target.rpartition(".")[2], body)).encode()
+        headers: Any = {"Content-Type": "application/x-amz-json-1.0"}
+        return AWSResponse(request.url, 200, headers, _RawBody(payload))
+
+    handler: Any = answer  # botocore types handlers as returning None; before-send may answer
+    client.meta.events.register_first("before-send.dynamodb.*", handler, unique_id="bench-stub")
+    try:
+        yield
+    finally:
+        client.meta.events.unregister("before-send.dynamodb.*", unique_id="bench-stub")

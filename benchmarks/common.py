@@ -1,0 +1,114 @@
+"""Shared pieces: a figure row, an inline executor, timing helpers and the fake AWS environment."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from concurrent.futures import Executor, Future
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+__all__ = [
+    "AWS_ENVIRONMENT",
+    "Figure",
+    "InlineExecutor",
+    "fake_aws_environment",
+    "median_seconds",
+]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+AWS_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "LOYALTY_TABLE_NAME": "loyalty-bench",
+}
+"""Fake credentials and the settings the Lambda entrypoints read at import."""
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One row of the table: a measured value next to its peer or limit."""
+
+    group: str
+    name: str
+    value: float | None
+    unit: str
+    reference: float | None = None
+    reference_label: str = ""
+    target: float | None = None
+    """Largest acceptable ``value / reference``; None when the row has no target."""
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.value is None or self.reference is None or self.reference == 0:
+            return None
+        return self.value / self.reference
+
+    @property
+    def met(self) -> bool | None:
+        if self.target is None or self.value is None:
+            return None
+        if self.reference == 0:
+            return self.value == 0
+        ratio = self.ratio
+        return None if ratio is None else ratio <= self.target
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "group": self.group,
+            "figure": self.name,
+            "value": self.value,
+            "unit": self.unit,
+            "reference": self.reference,
+            "reference_label": self.reference_label,
+            "ratio": self.ratio,
+            "target_ratio": self.target,
+            "met": self.met,
+            "note": self.note,
+        }
+
+
+class InlineExecutor(Executor):
+    """Runs each submitted call at once in the caller's thread: the sequential baseline."""
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # a future carries any exception
+            future.set_exception(error)
+        return future
+
+
+@contextmanager
+def fake_aws_environment() -> Iterator[None]:
+    """Set fake credentials and region (and drop profiles/endpoints) for the duration."""
+    saved = dict(os.environ)
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
+        os.environ.pop(name, None)
+    os.environ.update(AWS_ENVIRONMENT)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def median_seconds(action: Callable[[], object], repeats: int) -> float:
+    """Median wall time of ``repeats`` runs of ``action``."""
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)

@@ -1,0 +1,45 @@
+"""Customer and booking ids: what is valid, checked without loading the pydantic event models."""
+
+from __future__ import annotations
+
+import string
+
+__all__ = ["MAX_ID_LENGTH", "InvalidIdentifier", "validate_identifier"]
+
+MAX_ID_LENGTH = 128
+_ID_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_.:@")
+
+
+class InvalidIdentifier(ValueError):  # noqa: N818 - reads as a sentence where it is raised
+    """An id that is not 1-128 characters of letters, digits and ``- _ . : @``."""
+
+
+def _describe_character(character: str) -> str:
+    return repr(character) if character.isprintable() else f"U+{ord(character):04X}"
+
+
+def validate_identifier(value: object) -> str:
+    """Return ``value`` if it is a valid customer or booking id, else raise with the reason.
+
+    Ids are 1-128 characters of letters, digits and ``- _ . : @``: safe inside a DynamoDB key
+    (no ``#``), in a URL path and in a log line.
+
+    Raises
+    ------
+    InvalidIdentifier
+        Saying what is wrong, e.g. ``contains '#' at position 3; allowed are ...``.
+    """
+    if not isinstance(value, str):
+        raise InvalidIdentifier("must be a string")
+    if not value:
+        raise InvalidIdentifier("must not be empty")
+    if len(value) > MAX_ID_LENGTH:
+        raise InvalidIdentifier(f"must be at most {MAX_ID_LENGTH} characters (got {len(value)})")
+    for position, character in enumerate(value):
+        if character not in _ID_CHARACTERS:
+            kind = "a character" if character.isprintable() else "a non-printable character"
+            raise InvalidIdentifier(
+                f"contains {kind} {_describe_character(character)} at position {position}; "
+                "allowed are letters, digits and - _ . : @"
+            )
+    return value

@@ -1,0 +1,64 @@
+"""The request-count benchmarks at tiny size: they measure what the design promises (no timings)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from benchmarks.aws import item_size, write_units
+from benchmarks.common import Figure
+from benchmarks.cost import aggregate_cost, ingest_cost, powertools_ingest_cost
+from benchmarks.run import main
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
+
+
+def test_ingest_costs_one_write_one_wcu_and_no_read_per_message_new_or_duplicate() -> None:
+    cost = ingest_cost(4)
+    for batch in (cost.new, cost.duplicate):
+        assert batch.calls == {"PutItem": 4}
+        assert batch.reads == 0
+        assert batch.write_units == 4
+
+
+def test_powertools_peer_costs_three_writes_per_new_message_and_one_per_duplicate() -> None:
+    cost = powertools_ingest_cost(3)
+    assert cost.new.calls == {"PutItem": 6, "UpdateItem": 3}
+    assert cost.duplicate.calls == {"PutItem": 3}
+
+
+def test_aggregate_writes_once_per_distinct_customer_warm_and_reads_each_once_cold() -> None:
+    cost = aggregate_cost(records=12, customers=3)
+    assert cost.warm.calls == {"PutItem": 3}
+    assert cost.cold.calls == {"BatchGetItem": 1, "PutItem": 3}
+    assert cost.per_record_peer.calls == {"UpdateItem": 12}
+
+
+def test_write_units_round_up_per_started_kilobyte_with_a_minimum_of_one() -> None:
+    assert item_size({"pk": {"S": "abc"}, "n": {"N": "12345"}, "b": {"BOOL": True}}) == 12
+    assert write_units(0, 0) == 1
+    assert write_units(1024, 10) == 1
+    assert write_units(300, 1025) == 2
+
+
+def test_a_figure_is_met_when_its_ratio_is_within_the_target() -> None:
+    assert Figure("g", "f", 2.0, "ms", 1.0, "limit", target=3.0).met is True
+    assert Figure("g", "f", 4.0, "ms", 1.0, "limit", target=3.0).met is False
+    assert Figure("g", "f", 0.0, "req", 0.0, "limit", target=0.0).met is True
+    assert Figure("g", "f", 1.0, "ms").met is None
+
+
+def test_the_runner_prints_the_table_and_writes_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    figure = Figure("ingest", "new: write requests/msg", 1.0, "req", 1.0, "limit", target=1.0)
+    monkeypatch.setattr("benchmarks.run.run_figures", lambda *, quick: [figure])
+    path = tmp_path / "bench.json"
+    assert main(["--json", str(path)]) == 0
+    assert "[ingest] new: write requests/msg" in capsys.readouterr().out
+    document = json.loads(path.read_text())
+    assert document["figures"][0]["met"] is True
+    assert document["machine"]["nproc"] >= 1
