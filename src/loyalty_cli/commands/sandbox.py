@@ -78,7 +78,7 @@ def sandbox(
             console.print(f"[bold]loyalty sandbox[/] running at {running.endpoint_url}")
             table = Table(show_header=True, header_style="bold")
             table.add_column("resource")
-            table.add_column("name / URL / ARN")
+            table.add_column("name / URL / ARN", overflow="fold")
             resources = running.resources
             table.add_row("table", resources.table_name)
             table.add_row("booking topic", resources.topic_arn)
