@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from loyalty_cli.commands import backfill, fake, ingest, replay_dlq, revoke, show, transactions
+from loyalty_cli.commands import (
+    backfill,
+    demo,
+    fake,
+    ingest,
+    replay_dlq,
+    revoke,
+    sandbox,
+    show,
+    transactions,
+)
 from loyalty_cli.context import CliContext, OutputFormat
 
 __all__ = ["app", "main"]
@@ -87,6 +97,8 @@ app.command("ingest")(ingest.ingest)
 app.command("replay-dlq")(replay_dlq.replay_dlq)
 app.command("backfill")(backfill.backfill)
 app.add_typer(fake.app, name="fake")
+app.command("sandbox")(sandbox.sandbox)
+app.command("demo")(demo.demo)
 
 
 def main() -> None:

@@ -1,0 +1,219 @@
+"""SQS → Lambda: a local event source mapping that polls the queue and calls the ingest handler."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from loyalty_cli.sandbox.functions import LocalLambdaContext
+from loyalty_cli.sandbox.stats import Stats
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageAttributeValueOutputTypeDef, MessageTypeDef
+
+    from loyalty_cli.sandbox.functions import Handler
+    from loyalty_cli.sandbox.template import SqsMappingSettings
+
+__all__ = ["SqsPoller", "failed_message_ids", "lambda_sqs_record"]
+
+_logger = logging.getLogger("loyalty_cli.sandbox.sqs")
+
+_MAX_RECEIVE = 10  # SQS returns at most 10 messages per ReceiveMessage
+_LONG_POLL_SECONDS = 1  # short enough for stop() to take effect promptly
+_ERROR_BACKOFF_SECONDS = 0.5
+
+
+def _attribute(value: MessageAttributeValueOutputTypeDef) -> dict[str, Any]:
+    # Lambda's record spells SQS's attribute fields in camel case and base64-encodes binaries.
+    attribute: dict[str, Any] = {
+        "stringListValues": [],
+        "binaryListValues": [],
+        "dataType": value["DataType"],
+    }
+    if "StringValue" in value:
+        attribute["stringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        attribute["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode("ascii")
+    return attribute
+
+
+def lambda_sqs_record(message: MessageTypeDef, *, queue_arn: str, region: str) -> dict[str, Any]:
+    """Turn a ReceiveMessage result into the record Lambda's SQS event source delivers."""
+    record: dict[str, Any] = {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message.get("Body", ""),
+        "attributes": dict(message.get("Attributes", {})),
+        "messageAttributes": {
+            name: _attribute(value) for name, value in message.get("MessageAttributes", {}).items()
+        },
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+    if "MD5OfMessageAttributes" in message:
+        record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
+    return record
+
+
+def failed_message_ids(response: Any, message_ids: Sequence[str]) -> set[str]:
+    """The message ids a partial-batch response reports; every id if the response is invalid.
+
+    As Lambda does: a missing or empty ``batchItemFailures`` is full success; an item without a
+    valid ``itemIdentifier`` of this batch makes the whole batch a failure.
+    """
+    if not isinstance(response, dict) or not response.get("batchItemFailures"):
+        return set()
+    failures = response["batchItemFailures"]
+    known = set(message_ids)
+    failed: set[str] = set()
+    for item in failures if isinstance(failures, list) else [None]:
+        identifier = item.get("itemIdentifier") if isinstance(item, dict) else None
+        if not isinstance(identifier, str) or identifier not in known:
+            return known
+        failed.add(identifier)
+    return failed
+
+
+class SqsPoller:
+    """Polls a queue and invokes a handler like Lambda's SQS event source mapping.
+
+    - Batches up to ``BatchSize`` messages, waiting up to ``MaximumBatchingWindowInSeconds`` to
+      fill a batch.
+    - Deletes the messages the handler did not report in ``batchItemFailures`` (with
+      ``ReportBatchItemFailures``; otherwise all of them on success). A handler exception deletes
+      none.
+    - Failed messages are left alone: they reappear after the queue's visibility timeout and,
+      once received ``maxReceiveCount`` times, the queue's redrive policy moves them to the
+      dead-letter queue.
+
+    ``handler`` may be replaced while running (tests wrap it to inject faults).
+    """
+
+    def __init__(
+        self,
+        *,
+        sqs: SQSClient,
+        queue_url: str,
+        queue_arn: str,
+        region: str,
+        handler: Handler,
+        settings: SqsMappingSettings,
+        function_name: str = "IngestFunction",
+        concurrency: int = 2,
+    ) -> None:
+        self.handler = handler
+        self.stats = Stats()
+        self._sqs = sqs
+        self._queue_url = queue_url
+        self._queue_arn = queue_arn
+        self._region = region
+        self._settings = settings
+        self._function_name = function_name
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"sandbox-sqs-{index}", daemon=True)
+            for index in range(max(1, concurrency))
+        ]
+
+    def start(self) -> None:
+        """Start the polling threads."""
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        """Stop polling after the batches in progress, and join the threads."""
+        self._stop.set()
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                messages = self._receive_batch()
+                if messages:
+                    self._invoke(messages)
+            except Exception:
+                if self._stop.is_set():
+                    return
+                _logger.exception("SQS poller error; retrying")
+                self._stop.wait(_ERROR_BACKOFF_SECONDS)
+
+    def _receive(self, count: int, wait_seconds: int) -> list[MessageTypeDef]:
+        response = self._sqs.receive_message(
+            QueueUrl=self._queue_url,
+            MaxNumberOfMessages=min(_MAX_RECEIVE, count),
+            WaitTimeSeconds=wait_seconds,
+            MessageSystemAttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        return list(response.get("Messages", []))
+
+    def _receive_batch(self) -> list[MessageTypeDef]:
+        batch_size = self._settings.batch_size
+        batch = self._receive(batch_size, _LONG_POLL_SECONDS)
+        if not batch:
+            return batch
+        deadline = time.monotonic() + self._settings.batching_window_seconds
+        while len(batch) < batch_size and time.monotonic() < deadline:
+            if self._stop.is_set():
+                break
+            more = self._receive(batch_size - len(batch), 0)
+            if more:
+                batch.extend(more)
+            else:
+                self._stop.wait(min(0.05, max(0.0, deadline - time.monotonic())))
+        return batch
+
+    def _invoke(self, messages: list[MessageTypeDef]) -> None:
+        records = [
+            lambda_sqs_record(message, queue_arn=self._queue_arn, region=self._region)
+            for message in messages
+        ]
+        ids = [record["messageId"] for record in records]
+        context = LocalLambdaContext(
+            function_name=self._function_name,
+            timeout_seconds=self._settings.function_timeout,
+            region=self._region,
+        )
+        self.stats.add("batches")
+        self.stats.add("messages_received", len(records))
+        try:
+            response = self.handler({"Records": records}, context)
+        except Exception:
+            _logger.warning("ingest handler raised: the whole batch will be retried", exc_info=True)
+            self.stats.add("function_errors")
+            failed = set(ids)
+        else:
+            failed = (
+                failed_message_ids(response, ids)
+                if self._settings.report_batch_item_failures
+                else set()
+            )
+        self.stats.add("messages_failed", len(failed))
+        self._delete([m for m in messages if m["MessageId"] not in failed])
+
+    def _delete(self, messages: Sequence[Mapping[str, Any]]) -> None:
+        for start in range(0, len(messages), _MAX_RECEIVE):
+            chunk = messages[start : start + _MAX_RECEIVE]
+            response = self._sqs.delete_message_batch(
+                QueueUrl=self._queue_url,
+                Entries=[
+                    {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+                    for index, message in enumerate(chunk)
+                ],
+            )
+            self.stats.add("messages_deleted", len(response.get("Successful", [])))
+            for failure in response.get("Failed", []):
+                # The visibility timeout ran out during the batch and the message was received
+                # again: it will be delivered once more (at least once), as on SQS.
+                self.stats.add("stale_deletes")
+                _logger.info("could not delete message: %s", failure.get("Message"))

@@ -1,0 +1,78 @@
+"""``loyalty demo`` and ``loyalty sandbox`` as an operator runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+import boto3
+from typer.testing import CliRunner
+
+from loyalty_cli.app import app
+
+
+def test_the_demo_checks_its_own_final_state_and_exits_zero() -> None:
+    result = CliRunner().invoke(
+        app, ["--output", "json", "demo", "--customers", "6", "--fake-ttl", "2"]
+    )
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert all(check["ok"] for check in report["checks"]), report["checks"]
+    assert report["counts"]["sent_to_dlq"] == 1
+    assert report["counts"]["expired"] > 0
+    assert report["counts"]["duplicates_ignored"] > 0
+    assert len(report["customers"]) == 6
+
+
+def _read_json(stream: Any) -> dict[str, Any]:
+    text = ""
+    for line in stream:
+        text += line
+        try:
+            document: dict[str, Any] = json.loads(text)
+        except ValueError:
+            continue
+        return document
+    raise AssertionError(f"no JSON document on stdout: {text!r}")
+
+
+def test_the_sandbox_command_prints_where_it_runs_serves_until_terminated_and_stops_cleanly() -> (
+    None
+):
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from loyalty_cli.app import main; main()",
+            "--output",
+            "json",
+            "sandbox",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+    )
+    try:
+        started = _read_json(process.stdout)
+        exports = started["environment"]
+        assert started["endpointUrl"].startswith("http://127.0.0.1:")
+        dynamodb = boto3.client(
+            "dynamodb",
+            endpoint_url=exports["AWS_ENDPOINT_URL"],
+            region_name=exports["AWS_DEFAULT_REGION"],
+            aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
+        )
+        assert exports["LOYALTY_TABLE_NAME"] in dynamodb.list_tables()["TableNames"]
+        assert exports["LOYALTY_DLQ_URL"].endswith("loyalty-ingest-dlq")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=30)
+    assert process.returncode == 0, errors
