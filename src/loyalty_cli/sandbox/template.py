@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
+    "CloudFormationLoader",
     "QueueSettings",
     "SqsMappingSettings",
     "StreamMappingSettings",
@@ -51,32 +52,38 @@ class TemplateError(ValueError):
     """The template lacks a resource or property the sandbox needs; the message names it."""
 
 
-@dataclass(frozen=True, slots=True)
-class Intrinsic:
-    """A CloudFormation intrinsic function (``!Ref``, ``!GetAtt``, ``!Sub`` ...), unevaluated."""
-
-    name: str
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
     value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        assert isinstance(node, yaml.MappingNode)
+        value = loader.construct_mapping(node, deep=True)
+    if suffix in ("Ref", "Condition"):
+        return {suffix: value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
 
 
-def _loader() -> type[Any]:
-    class CloudFormationLoader(yaml.SafeLoader):
-        """A safe loader that keeps CloudFormation's short-form tags as :class:`Intrinsic`."""
+class CloudFormationLoader(yaml.SafeLoader):
+    """SafeLoader that turns short-form tags into CloudFormation's long (JSON) form.
 
-    def construct(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Intrinsic:
-        value: Any
-        if isinstance(node, yaml.ScalarNode):
-            value = loader.construct_scalar(node)
-        elif isinstance(node, yaml.SequenceNode):
-            value = loader.construct_sequence(node, deep=True)
-        else:
-            assert isinstance(node, yaml.MappingNode)
-            value = loader.construct_mapping(node, deep=True)
-        name = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"
-        return Intrinsic(name, value)
+    ``!Ref x`` becomes ``{"Ref": x}``, ``!GetAtt a.b`` ``{"Fn::GetAtt": ["a", "b"]}`` and any
+    other ``!Name v`` ``{"Fn::Name": v}``: the form the SAM translator and CloudFormation read.
+    """
 
-    CloudFormationLoader.add_multi_constructor("!", construct)
-    return CloudFormationLoader
+
+CloudFormationLoader.add_multi_constructor("!", _intrinsic)
+
+
+def _is_intrinsic(value: Any) -> bool:
+    if not isinstance(value, dict) or len(value) != 1:
+        return False
+    name = next(iter(value))
+    return name in ("Ref", "Condition") or str(name).startswith("Fn::")
 
 
 def template_path() -> Path:
@@ -95,9 +102,9 @@ def template_path() -> Path:
 
 
 def load_template(path: Path | None = None) -> dict[str, Any]:
-    """Parse a CloudFormation/SAM template, keeping intrinsic functions as :class:`Intrinsic`."""
+    """Parse a CloudFormation/SAM template, intrinsic functions in their long (JSON) form."""
     text = (path or template_path()).read_text(encoding="utf-8")
-    document = yaml.load(text, Loader=_loader())
+    document = yaml.load(text, Loader=CloudFormationLoader)
     if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
         raise TemplateError("template has no Resources section")
     return document
@@ -185,12 +192,13 @@ class _Reader:
 
     def resolve(self, value: Any, where: str) -> Any:
         """Evaluate the one intrinsic the settings may use: ``!Ref`` to a parameter's default."""
-        if isinstance(value, Intrinsic):
-            if value.name == "Ref" and isinstance(value.value, str):
-                parameter = self.parameters.get(value.value)
+        if _is_intrinsic(value):
+            ((name, argument),) = value.items()
+            if name == "Ref" and isinstance(argument, str):
+                parameter = self.parameters.get(argument)
                 if isinstance(parameter, dict) and "Default" in parameter:
                     return parameter["Default"]
-            raise TemplateError(f"{where}: cannot evaluate {value.name} {value.value!r} locally")
+            raise TemplateError(f"{where}: cannot evaluate {name} {argument!r} locally")
         return value
 
     def integer(self, value: Any, where: str) -> int:
