@@ -46,6 +46,23 @@ def test_a_template_without_the_ingest_queue_is_refused_naming_the_resource() ->
         read_template_settings(template)
 
 
+def test_a_setting_the_sandbox_cannot_evaluate_locally_is_refused_naming_it() -> None:
+    template = load_template()
+    queue = template["Resources"]["IngestQueue"]["Properties"]
+    queue["VisibilityTimeout"] = {"Fn::GetAtt": ["SomeStack", "Outputs.Timeout"]}
+    with pytest.raises(TemplateError, match="cannot evaluate Fn::GetAtt"):
+        read_template_settings(template)
+
+
+def test_a_ref_to_a_parameter_evaluates_to_its_default() -> None:
+    template = load_template()
+    template["Parameters"]["IngestVisibility"] = {"Type": "Number", "Default": 77}
+    template["Resources"]["IngestQueue"]["Properties"]["VisibilityTimeout"] = {
+        "Ref": "IngestVisibility"
+    }
+    assert read_template_settings(template).ingest_queue.visibility_timeout == 77
+
+
 def test_the_stream_checkpoint_is_the_lowest_reported_failure_and_bad_identifiers_fail_all() -> (
     None
 ):
