@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import base64
 import logging
-import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 from loyalty_cli.sandbox.functions import LocalLambdaContext
 from loyalty_cli.sandbox.stats import Stats
+from loyalty_cli.sandbox.workers import PollingWorker
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -26,7 +26,6 @@ _logger = logging.getLogger("loyalty_cli.sandbox.sqs")
 
 _MAX_RECEIVE = 10  # SQS returns at most 10 messages per ReceiveMessage
 _LONG_POLL_SECONDS = 1  # short enough for stop() to take effect promptly
-_ERROR_BACKOFF_SECONDS = 0.5
 
 
 def _attribute(value: MessageAttributeValueOutputTypeDef) -> dict[str, Any]:
@@ -82,7 +81,7 @@ def failed_message_ids(response: Any, message_ids: Sequence[str]) -> set[str]:
     return failed
 
 
-class SqsPoller:
+class SqsPoller(PollingWorker):
     """Polls a queue and invokes a handler like Lambda's SQS event source mapping.
 
     - Batches up to ``BatchSize`` messages, waiting up to ``MaximumBatchingWindowInSeconds`` to
@@ -109,6 +108,7 @@ class SqsPoller:
         function_name: str = "IngestFunction",
         concurrency: int = 2,
     ) -> None:
+        super().__init__("sqs", idle_wait=0.0, threads=concurrency)
         self.handler = handler
         self.stats = Stats()
         self._sqs = sqs
@@ -117,35 +117,13 @@ class SqsPoller:
         self._region = region
         self._settings = settings
         self._function_name = function_name
-        self._stop = threading.Event()
-        self._threads = [
-            threading.Thread(target=self._run, name=f"sandbox-sqs-{index}", daemon=True)
-            for index in range(max(1, concurrency))
-        ]
 
-    def start(self) -> None:
-        """Start the polling threads."""
-        for thread in self._threads:
-            thread.start()
-
-    def stop(self) -> None:
-        """Stop polling after the batches in progress, and join the threads."""
-        self._stop.set()
-        for thread in self._threads:
-            if thread.is_alive():
-                thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                messages = self._receive_batch()
-                if messages:
-                    self._invoke(messages)
-            except Exception:
-                if self._stop.is_set():
-                    return
-                _logger.exception("SQS poller error; retrying")
-                self._stop.wait(_ERROR_BACKOFF_SECONDS)
+    def poll_once(self) -> bool:
+        # Receiving waits out the batching window itself, so there is no idle wait on top.
+        messages = self._receive_batch()
+        if messages:
+            self._invoke(messages)
+        return True
 
     def _receive(self, count: int, wait_seconds: int) -> list[MessageTypeDef]:
         response = self._sqs.receive_message(

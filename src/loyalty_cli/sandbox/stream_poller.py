@@ -16,6 +16,7 @@ from loyalty_cli.sandbox.filters import EventFilter
 from loyalty_cli.sandbox.functions import LocalLambdaContext
 from loyalty_cli.sandbox.stats import Stats
 from loyalty_cli.sandbox.sweeper import TTL_USER_IDENTITY
+from loyalty_cli.sandbox.workers import PollingWorker
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -33,7 +34,6 @@ __all__ = ["StreamPoller", "first_failure_index", "lambda_stream_record"]
 _logger = logging.getLogger("loyalty_cli.sandbox.stream")
 
 _GET_RECORDS_LIMIT = 1000
-_ERROR_BACKOFF_SECONDS = 0.5
 _SHARD_REFRESH_SECONDS = 5.0
 
 
@@ -125,7 +125,7 @@ class _Shard:
     function_error: bool = False
 
 
-class StreamPoller:
+class StreamPoller(PollingWorker):
     """Reads a table's stream and invokes a handler like Lambda's DynamoDB event source mapping.
 
     Per shard, in order:
@@ -158,6 +158,7 @@ class StreamPoller:
         function_name: str = "AggregateFunction",
         poll_interval: float = 0.1,
     ) -> None:
+        super().__init__("stream", idle_wait=poll_interval)
         self.handler = handler
         self.stats = Stats()
         self._streams = streams
@@ -169,41 +170,15 @@ class StreamPoller:
         self._filter = EventFilter(settings.filter_patterns)
         self._expired = expired
         self._function_name = function_name
-        self._poll_interval = poll_interval
         self._shards: dict[str, _Shard] = {}
         self._shards_refreshed = 0.0
         self._caught_up_at = 0.0
         self._caught_up = threading.Condition()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sandbox-stream", daemon=True)
-
-    def start(self) -> None:
-        """Start polling in a background thread."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop after the batch in progress, and join the thread."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
 
     def wait_caught_up(self, since: float, timeout: float) -> bool:
         """Wait until a read that began after ``since`` (``time.monotonic``) found nothing left."""
         with self._caught_up:
             return self._caught_up.wait_for(lambda: self._caught_up_at > since, timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                busy = self._poll_once()
-            except Exception:
-                if self._stop.is_set():
-                    return
-                _logger.exception("stream poller error; retrying")
-                self._stop.wait(_ERROR_BACKOFF_SECONDS)
-                continue
-            if not busy:
-                self._stop.wait(self._poll_interval)
 
     def _refresh_shards(self) -> None:
         now = time.monotonic()
@@ -222,7 +197,7 @@ class StreamPoller:
             )["ShardIterator"]
             self._shards[shard_id] = _Shard(shard_id, iterator, limit=self._settings.batch_size)
 
-    def _poll_once(self) -> bool:
+    def poll_once(self) -> bool:
         started = time.monotonic()
         self._refresh_shards()
         busy = False

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 from loyalty_cli.sandbox.stats import Stats
+from loyalty_cli.sandbox.workers import PollingWorker
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
 __all__ = ["TTL_USER_IDENTITY", "ExpiredKeys", "TtlSweeper"]
 
-_logger = logging.getLogger("loyalty_cli.sandbox.ttl")
 
 TTL_USER_IDENTITY = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
 """What DynamoDB puts in ``userIdentity`` of a stream record for a deletion by TTL."""
@@ -53,7 +52,7 @@ class ExpiredKeys:
             return False
 
 
-class TtlSweeper:
+class TtlSweeper(PollingWorker):
     """Deletes items whose TTL attribute is in the past, as DynamoDB's TTL process does.
 
     Each deletion is conditional on the item still being expired, and its key is registered in
@@ -73,34 +72,19 @@ class TtlSweeper:
         interval: float = 1.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__("ttl", idle_wait=interval)
         self.stats = Stats()
         self._dynamodb = dynamodb
         self._table_name = table_name
         self._ttl_attribute = ttl_attribute
         self._key_names = tuple(key_names)
         self._expired = expired
-        self._interval = interval
         self._clock = clock
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sandbox-ttl", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                self.sweep()
-            except Exception:
-                if self._stop.is_set():
-                    return
-                _logger.exception("TTL sweep failed; retrying")
+    def poll_once(self) -> bool:
+        self.sweep()
+        return False
 
     def sweep(self) -> int:
         """Delete every expired item now; return how many were deleted."""
