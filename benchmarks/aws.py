@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.awsrequest import AWSResponse
 
-from loyalty.aws import dynamodb_client_config
 from loyalty.domain.aggregates import CustomerAggregate
 from loyalty.domain.tiers import Tier
+from loyalty.repository.dynamodb import dynamodb_client_config
 from loyalty.repository.items import aggregate_to_item
 from tests.aws import REGION, RequestCounter
 

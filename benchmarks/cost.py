@@ -22,12 +22,12 @@ from moto import mock_aws
 
 from benchmarks.aws import CostMeter, dynamodb_client
 from benchmarks.common import Figure, InlineExecutor, fake_aws_environment
-from loyalty.aggregate import AggregateCache, aggregate_stream_event
-from loyalty.events.sqs import parse_sqs_record
-from loyalty.events.streams import ledger_change_of
-from loyalty.ingest import ingest_sqs_event, transaction_for
+from loyalty.inbound.sqs import parse_sqs_record
+from loyalty.inbound.streams import ledger_change_of
 from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
 from loyalty.repository.items import aggregate_key, transaction_to_item
+from loyalty.services.aggregate import AggregateCache, aggregate_stream_event
+from loyalty.services.ingest import ingest_sqs_event, transaction_for
 from tests.aws import create_table
 from tests.builders import (
     LambdaContext,

@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Any
 from benchmarks.aws import dynamodb_client, inject_delay, round_trip_stub
 from benchmarks.common import Figure, InlineExecutor, fake_aws_environment, median_seconds
 from benchmarks.cost import LEDGER_TABLE, booking_records, moto_ledger, transaction_stream_event
-from loyalty.aggregate import AggregateCache, aggregate_stream_event
 from loyalty.concurrency import MAX_CONCURRENT_WRITES
-from loyalty.ingest import ingest_sqs_event
 from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
+from loyalty.services.aggregate import AggregateCache, aggregate_stream_event
+from loyalty.services.ingest import ingest_sqs_event
 from tests.builders import sqs_event
 
 if TYPE_CHECKING:

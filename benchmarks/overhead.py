@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from benchmarks.common import Figure, InlineExecutor
 from benchmarks.cost import booking_records, transaction_stream_event
-from loyalty.aggregate import AggregateCache, aggregate_stream_event
-from loyalty.events.booking import BookingEvent
-from loyalty.ingest import ingest_sqs_event
+from loyalty.inbound.booking import BookingEvent
 from loyalty.repository.base import WriteOutcome
+from loyalty.services.aggregate import AggregateCache, aggregate_stream_event
+from loyalty.services.ingest import ingest_sqs_event
 from tests.builders import sqs_event
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from typing import Any
 
 
 def _booking_event_schema() -> str:
-    from loyalty.events.booking import BookingEvent
+    from loyalty.inbound.booking import BookingEvent
 
     schema = BookingEvent.model_json_schema(by_alias=True)
     return "```json\n" + json.dumps(schema, indent=2) + "\n```"

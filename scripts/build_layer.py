@@ -55,8 +55,8 @@ MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
 RUNTIME_PROVIDED = frozenset(
     {"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "python-dateutil", "six"}
 )
-# Parts of the project wheel that Lambda never imports (the operator CLI).
-EXCLUDED_TOP_LEVEL = ("loyalty_cli",)
+# Parts of the project wheel that Lambda never imports (the operator CLI and the local sandbox).
+EXCLUDED_TOP_LEVEL = ("loyalty_cli", "loyalty_sandbox")
 # Fixed timestamp so that the same inputs give byte-identical zips (and no new layer version).
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 

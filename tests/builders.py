@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from loyalty.inbound.streams import lambda_stream_record
+
 _ids = itertools.count(1)
 
 FIXED_NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -114,6 +116,10 @@ def transaction_image(
 
 
 _sequence = itertools.count(100_000_000_000_000_000_000)
+_STREAM_SOURCE = {
+    "awsRegion": "eu-west-1",
+    "eventSourceARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/loyalty/stream/2026",
+}
 
 
 def stream_record(
@@ -124,32 +130,9 @@ def stream_record(
     ttl: bool = False,
 ) -> dict[str, Any]:
     """A DynamoDB Streams record as Lambda delivers it (NEW_AND_OLD_IMAGES)."""
-    image = new or old
-    assert image is not None
-    keys = {"pk": image["pk"], "sk": image["sk"]}
-    event_name = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
-    stream: dict[str, Any] = {
-        "ApproximateCreationDateTime": 1_795_000_000,
-        "Keys": keys,
-        "SequenceNumber": str(sequence_number if sequence_number is not None else next(_sequence)),
-        "SizeBytes": 256,
-        "StreamViewType": "NEW_AND_OLD_IMAGES",
-    }
-    if new is not None:
-        stream["NewImage"] = new
-    if old is not None:
-        stream["OldImage"] = old
-    record: dict[str, Any] = {
-        "eventID": f"event-{stream['SequenceNumber']}",
-        "eventName": event_name,
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": "eu-west-1",
-        "dynamodb": stream,
-        "eventSourceARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/loyalty/stream/2026",
-    }
-    if ttl:
-        record["userIdentity"] = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+    number = sequence_number if sequence_number is not None else next(_sequence)
+    record = lambda_stream_record(old, new, str(number), ttl_removal=ttl, source=_STREAM_SOURCE)
+    record["dynamodb"] |= {"ApproximateCreationDateTime": 1_795_000_000, "SizeBytes": 256}
     return record
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from loyalty_cli.sandbox.template import load_template as _load
+from loyalty_sandbox.template import load_template as _load
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "template.yaml"
 

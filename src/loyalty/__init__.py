@@ -1,7 +1,8 @@
 """loyalty-ledger: an airline loyalty-points ledger on AWS.
 
 The public API: the domain model and policies, the booking event model and a helper to publish
-valid events, the repository (DynamoDB adapter and in-memory fake) and the ingest function.
+valid events, the repository (DynamoDB adapter and in-memory fake), one function per use case
+and every error (all subclasses of :class:`LoyaltyError`).
 """
 
 from __future__ import annotations
@@ -10,153 +11,151 @@ from typing import TYPE_CHECKING
 
 from loyalty._lazy import lazy_exports
 
-if TYPE_CHECKING:
-    from loyalty.aggregate import (
-        AggregateCache,
-        AggregateResult,
-        aggregate_stream_event,
-        reconcile_aggregate,
-    )
-    from loyalty.api import (
-        get_points_response,
-    )
-    from loyalty.config import (
-        ConfigurationError,
-        Settings,
-    )
-    from loyalty.domain import (
-        DEFAULT_TIER_POLICY,
-        CustomerAggregate,
-        CustomerSummary,
-        EarnRule,
-        ExpiryPolicy,
-        LoyaltyPolicy,
-        PointsPerMinorUnit,
-        Tier,
-        TierPolicy,
-        Transaction,
-        TransactionStatus,
-        remaining_points,
-        tier_of,
-    )
-    from loyalty.events import (
-        Booking,
-        BookingEvent,
-        BookingMessage,
-        BookingStatus,
-        FieldError,
-        InvalidBookingMessage,
-        Payment,
-        parse_booking_body,
-        parse_sqs_record,
-    )
-    from loyalty.ingest import (
-        IngestResult,
-        apply_booking,
-        ingest_sqs_event,
-    )
-    from loyalty.publishing import (
-        SnsBookingMessage,
-        booking_event,
-        build_sns_message,
-    )
-    from loyalty.repository import (
-        AggregateConflict,
-        DynamoDBLoyaltyRepository,
-        InMemoryLoyaltyRepository,
-        LoyaltyRepository,
-        WriteOutcome,
-    )
-
 __version__ = "0.1.0"
 
-# Public names are imported on first use (PEP 562): a Lambda entrypoint that needs one module
-# does not pay at cold start for loading every other one (the pydantic event models above all).
+# The one table of public names (name -> module). They are imported on first use (PEP 562), so a
+# Lambda entrypoint that needs one module does not pay at cold start for loading every other one.
 _EXPORTS = {
-    "DEFAULT_TIER_POLICY": "loyalty.domain",
-    "AggregateCache": "loyalty.aggregate",
-    "AggregateConflict": "loyalty.repository",
-    "AggregateResult": "loyalty.aggregate",
-    "Booking": "loyalty.events",
-    "BookingEvent": "loyalty.events",
-    "BookingMessage": "loyalty.events",
-    "BookingStatus": "loyalty.events",
-    "ConfigurationError": "loyalty.config",
-    "CustomerAggregate": "loyalty.domain",
-    "CustomerSummary": "loyalty.domain",
-    "DynamoDBLoyaltyRepository": "loyalty.repository",
-    "EarnRule": "loyalty.domain",
-    "ExpiryPolicy": "loyalty.domain",
-    "FieldError": "loyalty.events",
-    "InMemoryLoyaltyRepository": "loyalty.repository",
-    "IngestResult": "loyalty.ingest",
-    "InvalidBookingMessage": "loyalty.events",
-    "LoyaltyPolicy": "loyalty.domain",
-    "LoyaltyRepository": "loyalty.repository",
-    "Payment": "loyalty.events",
-    "PointsPerMinorUnit": "loyalty.domain",
-    "Settings": "loyalty.config",
+    "CustomerAggregate": "loyalty.domain.aggregates",
+    "CustomerSummary": "loyalty.domain.aggregates",
+    "EarnRule": "loyalty.domain.earning",
+    "PointsPerMinorUnit": "loyalty.domain.earning",
+    "DEFAULT_TIER_POLICY": "loyalty.domain.tiers",
+    "Tier": "loyalty.domain.tiers",
+    "TierPolicy": "loyalty.domain.tiers",
+    "remaining_points": "loyalty.domain.tiers",
+    "tier_of": "loyalty.domain.tiers",
+    "ExpiryPolicy": "loyalty.domain.transactions",
+    "LoyaltyPolicy": "loyalty.domain.transactions",
+    "Transaction": "loyalty.domain.transactions",
+    "TransactionStatus": "loyalty.domain.transactions",
+    "AggregateConflict": "loyalty.errors",
+    "ConfigurationError": "loyalty.errors",
+    "FieldError": "loyalty.errors",
+    "InvalidBookingMessage": "loyalty.errors",
+    "InvalidIdentifier": "loyalty.errors",
+    "InvalidStreamRecord": "loyalty.errors",
+    "LoyaltyError": "loyalty.errors",
+    "RetriesExhausted": "loyalty.errors",
+    "get_points_response": "loyalty.inbound.api_gateway",
+    "PartialBatchResponse": "loyalty.inbound.batch_response",
+    "Booking": "loyalty.inbound.booking",
+    "BookingEvent": "loyalty.inbound.booking",
+    "BookingStatus": "loyalty.inbound.booking",
+    "Payment": "loyalty.inbound.booking",
+    "validate_identifier": "loyalty.inbound.identifiers",
+    "BookingMessage": "loyalty.inbound.sqs",
+    "parse_booking_body": "loyalty.inbound.sqs",
+    "parse_sqs_record": "loyalty.inbound.sqs",
     "SnsBookingMessage": "loyalty.publishing",
-    "Tier": "loyalty.domain",
-    "TierPolicy": "loyalty.domain",
-    "Transaction": "loyalty.domain",
-    "TransactionStatus": "loyalty.domain",
-    "WriteOutcome": "loyalty.repository",
-    "aggregate_stream_event": "loyalty.aggregate",
-    "reconcile_aggregate": "loyalty.aggregate",
-    "apply_booking": "loyalty.ingest",
     "booking_event": "loyalty.publishing",
     "build_sns_message": "loyalty.publishing",
-    "get_points_response": "loyalty.api",
-    "ingest_sqs_event": "loyalty.ingest",
-    "parse_booking_body": "loyalty.events",
-    "parse_sqs_record": "loyalty.events",
-    "remaining_points": "loyalty.domain",
-    "tier_of": "loyalty.domain",
+    "LoyaltyRepository": "loyalty.repository.base",
+    "WriteOutcome": "loyalty.repository.base",
+    "DynamoDBLoyaltyRepository": "loyalty.repository.dynamodb",
+    "dynamodb_client_config": "loyalty.repository.dynamodb",
+    "InMemoryLoyaltyRepository": "loyalty.repository.memory",
+    "AggregateCache": "loyalty.services.aggregate",
+    "AggregateResult": "loyalty.services.aggregate",
+    "aggregate_stream_event": "loyalty.services.aggregate",
+    "reconcile_aggregate": "loyalty.services.aggregate",
+    "IngestResult": "loyalty.services.ingest",
+    "apply_booking": "loyalty.services.ingest",
+    "ingest_sqs_event": "loyalty.services.ingest",
+    "customer_ledger": "loyalty.services.read",
+    "customer_summary": "loyalty.services.read",
+    "Settings": "loyalty.settings",
 }
 
-__all__ = [
-    "DEFAULT_TIER_POLICY",
-    "AggregateCache",
-    "AggregateConflict",
-    "AggregateResult",
-    "Booking",
-    "BookingEvent",
-    "BookingMessage",
-    "BookingStatus",
-    "ConfigurationError",
-    "CustomerAggregate",
-    "CustomerSummary",
-    "DynamoDBLoyaltyRepository",
-    "EarnRule",
-    "ExpiryPolicy",
-    "FieldError",
-    "InMemoryLoyaltyRepository",
-    "IngestResult",
-    "InvalidBookingMessage",
-    "LoyaltyPolicy",
-    "LoyaltyRepository",
-    "Payment",
-    "PointsPerMinorUnit",
-    "Settings",
-    "SnsBookingMessage",
-    "Tier",
-    "TierPolicy",
-    "Transaction",
-    "TransactionStatus",
-    "WriteOutcome",
-    "__version__",
-    "aggregate_stream_event",
-    "apply_booking",
-    "booking_event",
-    "build_sns_message",
-    "get_points_response",
-    "ingest_sqs_event",
-    "parse_booking_body",
-    "parse_sqs_record",
-    "reconcile_aggregate",
-    "remaining_points",
-    "tier_of",
-]
+__all__ = ["__version__", *_EXPORTS]  # noqa: PLE0604 - the table above is the list
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+if TYPE_CHECKING:
+    # For type checkers only, which cannot follow __getattr__: the same names, re-exported.
+    # tests/unit/test_public_api.py checks that this mirror and the table agree.
+    from loyalty.domain.aggregates import (
+        CustomerAggregate as CustomerAggregate,
+        CustomerSummary as CustomerSummary,
+    )
+    from loyalty.domain.earning import (
+        EarnRule as EarnRule,
+        PointsPerMinorUnit as PointsPerMinorUnit,
+    )
+    from loyalty.domain.tiers import (
+        DEFAULT_TIER_POLICY as DEFAULT_TIER_POLICY,
+        Tier as Tier,
+        TierPolicy as TierPolicy,
+        remaining_points as remaining_points,
+        tier_of as tier_of,
+    )
+    from loyalty.domain.transactions import (
+        ExpiryPolicy as ExpiryPolicy,
+        LoyaltyPolicy as LoyaltyPolicy,
+        Transaction as Transaction,
+        TransactionStatus as TransactionStatus,
+    )
+    from loyalty.errors import (
+        AggregateConflict as AggregateConflict,
+        ConfigurationError as ConfigurationError,
+        FieldError as FieldError,
+        InvalidBookingMessage as InvalidBookingMessage,
+        InvalidIdentifier as InvalidIdentifier,
+        InvalidStreamRecord as InvalidStreamRecord,
+        LoyaltyError as LoyaltyError,
+        RetriesExhausted as RetriesExhausted,
+    )
+    from loyalty.inbound.api_gateway import (
+        get_points_response as get_points_response,
+    )
+    from loyalty.inbound.batch_response import (
+        PartialBatchResponse as PartialBatchResponse,
+    )
+    from loyalty.inbound.booking import (
+        Booking as Booking,
+        BookingEvent as BookingEvent,
+        BookingStatus as BookingStatus,
+        Payment as Payment,
+    )
+    from loyalty.inbound.identifiers import (
+        validate_identifier as validate_identifier,
+    )
+    from loyalty.inbound.sqs import (
+        BookingMessage as BookingMessage,
+        parse_booking_body as parse_booking_body,
+        parse_sqs_record as parse_sqs_record,
+    )
+    from loyalty.publishing import (
+        SnsBookingMessage as SnsBookingMessage,
+        booking_event as booking_event,
+        build_sns_message as build_sns_message,
+    )
+    from loyalty.repository.base import (
+        LoyaltyRepository as LoyaltyRepository,
+        WriteOutcome as WriteOutcome,
+    )
+    from loyalty.repository.dynamodb import (
+        DynamoDBLoyaltyRepository as DynamoDBLoyaltyRepository,
+        dynamodb_client_config as dynamodb_client_config,
+    )
+    from loyalty.repository.memory import (
+        InMemoryLoyaltyRepository as InMemoryLoyaltyRepository,
+    )
+    from loyalty.services.aggregate import (
+        AggregateCache as AggregateCache,
+        AggregateResult as AggregateResult,
+        aggregate_stream_event as aggregate_stream_event,
+        reconcile_aggregate as reconcile_aggregate,
+    )
+    from loyalty.services.ingest import (
+        IngestResult as IngestResult,
+        apply_booking as apply_booking,
+        ingest_sqs_event as ingest_sqs_event,
+    )
+    from loyalty.services.read import (
+        customer_ledger as customer_ledger,
+        customer_summary as customer_summary,
+    )
+    from loyalty.settings import (
+        Settings as Settings,
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypedDict
 
-from loyalty.events.booking import Booking, BookingEvent, BookingStatus, Payment
-from loyalty.events.sqs import CORRELATION_ID_ATTRIBUTE, FAKE_ATTRIBUTE, STATUS_ATTRIBUTE
+from loyalty.inbound.booking import Booking, BookingEvent, BookingStatus, Payment
+from loyalty.inbound.sqs import CORRELATION_ID_ATTRIBUTE, FAKE_ATTRIBUTE, STATUS_ATTRIBUTE
 
 if TYPE_CHECKING:
     from mypy_boto3_sns.type_defs import MessageAttributeValueTypeDef

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
 
-    from loyalty.config import Settings
     from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
+    from loyalty.settings import Settings
 
 __all__ = ["CliContext", "OutputFormat", "cli_context"]
 
@@ -108,7 +108,7 @@ class CliContext:
 
     def settings(self) -> Settings:
         """Policy settings (tier thresholds, fake TTL) from the same variables the Lambdas read."""
-        from loyalty.config import Settings
+        from loyalty.settings import Settings
 
         return Settings.from_environ({**os.environ, "LOYALTY_TABLE_NAME": self.table_name()})
 

@@ -11,7 +11,7 @@ import pytest
 from botocore.config import Config
 
 from loyalty import DynamoDBLoyaltyRepository, InMemoryLoyaltyRepository, ingest_sqs_event
-from loyalty.aggregate import reconcile_aggregate
+from loyalty.services.aggregate import reconcile_aggregate
 from tests.aws import REGION, TABLE_NAME, RequestCounter
 from tests.builders import LambdaContext, api_event, booking_body, sqs_event, sqs_record
 
@@ -90,7 +90,7 @@ def test_stream_records_become_aggregates_with_one_write_per_customer(
     )
     event = stream.next_event()
     assert len(event["Records"]) == 10
-    counter = RequestCounter(aggregate.repository.client)
+    counter = RequestCounter(aggregate.function.repository.client)
     assert aggregate.handler(event, LambdaContext()) == {"batchItemFailures": []}
     assert counter.writes == 4  # c-0..c-3: one conditional write each
     assert counter.calls["PutItem"] == 4
@@ -125,7 +125,7 @@ def test_the_aggregates_own_stream_records_are_skipped_and_redelivery_changes_no
     second = stream.next_event()  # the aggregate's own INSERT, then the revoke
     assert [r["eventName"] for r in second["Records"]] == ["INSERT", "MODIFY"]
     aggregate.handler(second, LambdaContext())
-    counter = RequestCounter(aggregate.repository.client)
+    counter = RequestCounter(aggregate.function.repository.client)
     aggregate.handler({"Records": first["Records"] + second["Records"]}, LambdaContext())
     assert counter.writes == 0
     assert read(get_points, "c-1") == {"points": 0, "level": "BRONZE", "remainingPoints": 50_000}

@@ -8,7 +8,8 @@ import json
 import boto3
 import pytest
 
-from loyalty.config import ConfigurationError, Settings
+from loyalty.errors import ConfigurationError
+from loyalty.settings import Settings
 from tests.aws import REGION, TABLE_NAME
 
 PARAMETER = "/loyalty/test/config"
@@ -53,4 +54,4 @@ def test_a_handler_takes_its_settings_from_the_parameter_at_cold_start(
     from lambda_entrypoints import ingest
 
     module = importlib.reload(ingest)
-    assert module.settings.policy.expiry.fake.total_seconds() == 120
+    assert module.function.settings.policy.expiry.fake.total_seconds() == 120

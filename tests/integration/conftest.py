@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from loyalty_cli.sandbox import Sandbox
+from loyalty_sandbox import Sandbox
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

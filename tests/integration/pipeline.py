@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from types import ModuleType
 
     from loyalty import SnsBookingMessage
-    from loyalty_cli.sandbox import Sandbox
+    from loyalty_sandbox import Sandbox
 
 PUBLISH_BATCH = 10  # SNS PublishBatch takes at most 10 entries
 

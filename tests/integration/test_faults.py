@@ -16,7 +16,7 @@ from tests.integration.pipeline import booking, publish, reconcile, repository, 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from loyalty_cli.sandbox import Sandbox
+    from loyalty_sandbox import Sandbox
 
 
 class _Body:
@@ -61,7 +61,7 @@ def hooks(sandbox: Sandbox) -> Iterator[Callable[[str, str, Any], None]]:
     registered: list[tuple[Any, str, Any]] = []
 
     def register(function: str, event: str, hook: Any) -> None:
-        events = sandbox.functions[function].repository.client.meta.events
+        events = sandbox.functions[function].function.repository.client.meta.events
         events.register(event, hook)
         registered.append((events, event, hook))
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from loyalty_cli.app import app
-from loyalty_cli.sandbox import Sandbox
+from loyalty_sandbox import Sandbox
 from tests.integration.pipeline import publish, reconcile, scenario, unique
 
 if TYPE_CHECKING:

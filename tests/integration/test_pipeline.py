@@ -6,7 +6,7 @@ import json
 import time
 from typing import TYPE_CHECKING
 
-from loyalty_cli.sandbox import TTL_USER_IDENTITY
+from loyalty.inbound.streams import TTL_USER_IDENTITY
 from tests.integration.conftest import FAKE_TTL_SECONDS
 from tests.integration.pipeline import (
     booking,
@@ -21,7 +21,7 @@ from tests.integration.pipeline import (
 if TYPE_CHECKING:
     from types import ModuleType
 
-    from loyalty_cli.sandbox import Sandbox
+    from loyalty_sandbox import Sandbox
 
 
 def test_confirmed_bookings_become_points_and_a_booking_published_three_times_counts_once(

@@ -9,7 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from loyalty.config import ConfigurationError, Settings
+from loyalty.errors import ConfigurationError
+from loyalty.settings import Settings
 
 PARAMETER = "/loyalty/prod/config"
 
@@ -128,7 +129,7 @@ def test_the_table_name_is_still_required_when_the_map_lacks_it() -> None:
 
 def test_powertools_parameters_are_not_imported_unless_a_config_parameter_is_set() -> None:
     code = (
-        "import sys; from loyalty.config import Settings; "
+        "import sys; from loyalty.settings import Settings; "
         "Settings.from_environ({'LOYALTY_TABLE_NAME': 't'}); "
         "print('aws_lambda_powertools.utilities.parameters' in sys.modules)"
     )

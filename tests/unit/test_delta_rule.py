@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from loyalty.events.streams import InvalidStreamRecord, ledger_change_of
+from loyalty.errors import InvalidStreamRecord
+from loyalty.inbound.streams import ledger_change_of
 from tests.builders import stream_record, transaction_image
 
 ACTIVE = transaction_image(points=1_000, status="ACTIVE")

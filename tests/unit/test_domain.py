@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from loyalty import ExpiryPolicy, PointsPerMinorUnit, Transaction, TransactionStatus
-from loyalty.domain import format_timestamp, new_transaction_id, parse_timestamp
+from loyalty.domain.clock import format_timestamp, parse_timestamp
+from loyalty.domain.transactions import new_transaction_id
 
 
 def test_default_earn_rule_is_one_point_per_minor_unit() -> None:

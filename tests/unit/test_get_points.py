@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from loyalty import InMemoryLoyaltyRepository, get_points_response
-from loyalty.aggregate import reconcile_aggregate
-from loyalty.api import caller_groups
+from loyalty.inbound.api_gateway import caller_groups
+from loyalty.services.aggregate import reconcile_aggregate
 from tests.builders import api_event
 
 

@@ -6,8 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from loyalty import (
     InMemoryLoyaltyRepository,
@@ -207,7 +206,7 @@ def test_each_records_log_lines_carry_its_correlation_and_trace_ids(
     record["attributes"]["AWSTraceHeader"] = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
     with caplog.at_level(logging.INFO, logger="loyalty"):
         ingest(InMemoryLoyaltyRepository(), record)
-    (line,) = [r for r in caplog.records if r.name == "loyalty.ingest"]
+    (line,) = [r for r in caplog.records if r.name == "loyalty.services.ingest"]
     assert line.__dict__["correlation_id"] == "corr-42"
     assert line.__dict__["message_id"] == "m-7"
     assert line.__dict__["xray_trace_id"] == "1-5759e988-bd862e3fe1be46a994272793"

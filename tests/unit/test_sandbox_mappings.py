@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 
-from loyalty_cli.sandbox import TTL_USER_IDENTITY, read_template_settings
-from loyalty_cli.sandbox.filters import EventFilter, UnsupportedPatternError
-from loyalty_cli.sandbox.sqs_poller import failed_message_ids, lambda_sqs_record
-from loyalty_cli.sandbox.stream_poller import first_failure_index, lambda_stream_record
-from loyalty_cli.sandbox.template import TemplateError, load_template
+from loyalty.inbound.batch_response import failed_identifiers
+from loyalty.inbound.sqs import lambda_sqs_record
+from loyalty.inbound.streams import TTL_USER_IDENTITY
+from loyalty_sandbox import read_template_settings
+from loyalty_sandbox.filters import EventFilter, UnsupportedPatternError
+from loyalty_sandbox.stream_poller import first_failure_index, lambda_stream_record
+from loyalty_sandbox.template import TemplateError, load_template
 
 STREAM_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/t/stream/2026"
 
@@ -84,9 +86,9 @@ def test_the_stream_checkpoint_is_the_lowest_reported_failure_and_bad_identifier
 def test_sqs_failures_are_the_reported_ids_and_an_unknown_id_fails_the_whole_batch() -> None:
     ids = ["a", "b", "c"]
 
-    assert failed_message_ids({"batchItemFailures": [{"itemIdentifier": "b"}]}, ids) == {"b"}
-    assert failed_message_ids({}, ids) == set()
-    assert failed_message_ids({"batchItemFailures": [{"itemIdentifier": "zzz"}]}, ids) == set(ids)
+    assert failed_identifiers({"batchItemFailures": [{"itemIdentifier": "b"}]}, ids) == {"b"}
+    assert failed_identifiers({}, ids) == set()
+    assert failed_identifiers({"batchItemFailures": [{"itemIdentifier": "zzz"}]}, ids) == set(ids)
 
 
 def test_filters_support_prefix_exists_and_values_and_refuse_what_they_cannot_evaluate() -> None:

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from loyalty.config import Settings
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY
-from loyalty.events import BookingStatus
+from loyalty.inbound.booking import BookingStatus
 from loyalty.repository.items import AGGREGATE_PREFIX, TRANSACTION_PREFIX
+from loyalty.settings import Settings
 from tests.cfn import get_att, load_template, ref
 
 TEMPLATE = load_template()

@@ -1,9 +1,8 @@
 """Aggregates: a customer's points and tier, folded exactly once from ledger changes.
 
-The delta rule (DESIGN §4): every change to a transaction item contributes
-``value(new) - value(old)``, where ``value`` is the points of an ACTIVE transaction and 0 otherwise
-(or for a missing image). It covers insert, revoke, reinstate, points change, TTL expiry and manual
-deletion alike.
+The delta rule (docs/architecture.md): every change to a transaction item contributes
+``value(new) - value(old)``, where ``value`` is :attr:`Transaction.value` (0 for a missing image).
+It covers insert, revoke, reinstate, points change, TTL expiry and manual deletion alike.
 
 Exactly-once (decision 0003): each aggregate remembers the highest stream sequence number it has
 applied; a change at or below it is a redelivery and is skipped.
@@ -12,13 +11,9 @@ applied; a change at or below it is a redelivery and is skipped.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, Tier, TierPolicy
-from loyalty.domain.transactions import TransactionStatus
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
 
 __all__ = [
     "CustomerAggregate",
@@ -26,28 +21,8 @@ __all__ = [
     "FoldResult",
     "LedgerChange",
     "fold_changes",
-    "image_value",
     "reconciled",
 ]
-
-
-def image_value(image: Mapping[str, Any] | None) -> int:
-    """Points a stored transaction image contributes: its points if ACTIVE, else 0.
-
-    Raises
-    ------
-    ValueError
-        If an ACTIVE image has no valid non-negative ``points``.
-    """
-    if not image or image.get("status", {}).get("S") != TransactionStatus.ACTIVE.value:
-        return 0
-    try:
-        points = int(image["points"]["N"])
-    except (KeyError, TypeError, ValueError):
-        raise ValueError("ACTIVE transaction image has no numeric 'points'") from None
-    if points < 0:
-        raise ValueError(f"ACTIVE transaction image has negative points ({points})")
-    return points
 
 
 @dataclass(frozen=True, slots=True)

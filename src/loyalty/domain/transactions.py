@@ -27,6 +27,11 @@ class TransactionStatus(StrEnum):
     ACTIVE = "ACTIVE"
     REVOKED = "REVOKED"
 
+    @property
+    def counts(self) -> bool:
+        """Whether a transaction in this status contributes its points to the balance."""
+        return self is TransactionStatus.ACTIVE
+
 
 @dataclass(frozen=True, slots=True)
 class ExpiryPolicy:
@@ -96,7 +101,7 @@ class Transaction:
     @property
     def value(self) -> int:
         """Points this transaction contributes to the balance: its points if ACTIVE, else 0."""
-        return self.points if self.status is TransactionStatus.ACTIVE else 0
+        return self.points if self.status.counts else 0
 
     def revoked(self, at: datetime) -> Transaction:
         """Return this transaction marked REVOKED at ``at``."""

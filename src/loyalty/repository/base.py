@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from loyalty.domain.tiers import TierPolicy
     from loyalty.domain.transactions import Transaction
 
-__all__ = ["AggregateConflict", "LoyaltyRepository", "WriteOutcome"]
+__all__ = ["LoyaltyRepository", "WriteOutcome"]
 
 
 class WriteOutcome(StrEnum):
@@ -32,15 +32,6 @@ class WriteOutcome(StrEnum):
     """No transaction existed yet; a REVOKED one was recorded so a late confirm cannot count."""
     ALREADY_REVOKED = "already_revoked"
     """The transaction was already revoked; nothing changed."""
-
-
-class AggregateConflict(Exception):  # noqa: N818 - reads as a sentence where it is raised
-    """The aggregate changed since it was read; ``current`` is what is stored now (or None)."""
-
-    def __init__(self, customer_id: str, current: CustomerAggregate | None) -> None:
-        self.customer_id = customer_id
-        self.current = current
-        super().__init__(f"aggregate of {customer_id} changed concurrently")
 
 
 class LoyaltyRepository(Protocol):

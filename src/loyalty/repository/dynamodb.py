@@ -5,10 +5,14 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from botocore.config import Config
+
+from loyalty.concurrency import MAX_CONCURRENT_WRITES
 from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.domain.transactions import Transaction, TransactionStatus
-from loyalty.repository.base import AggregateConflict, WriteOutcome
+from loyalty.errors import AggregateConflict, RetriesExhausted
+from loyalty.repository.base import WriteOutcome
 from loyalty.repository.items import (
     TRANSACTION_PREFIX,
     aggregate_from_item,
@@ -30,7 +34,7 @@ if TYPE_CHECKING:
         PutItemInputTypeDef,
     )
 
-__all__ = ["DynamoDBLoyaltyRepository"]
+__all__ = ["DynamoDBLoyaltyRepository", "dynamodb_client_config"]
 
 _BATCH_GET_LIMIT = 100
 _BATCH_GET_ATTEMPTS = 8
@@ -51,6 +55,18 @@ _KEPT_ON_REVOKE = (
     "payment_receipt",
     "correlation_id",
 )
+
+
+def dynamodb_client_config() -> Config:
+    """Client settings for the ledger's DynamoDB client.
+
+    A connection per concurrent write (so the thread pool is not throttled by urllib3's pool), and
+    botocore's ``standard`` retry mode, which backs off on throttling with jitter.
+    """
+    return Config(
+        max_pool_connections=MAX_CONCURRENT_WRITES,
+        retries={"mode": "standard", "max_attempts": 5},
+    )
 
 
 class DynamoDBLoyaltyRepository:
@@ -195,7 +211,7 @@ class DynamoDBLoyaltyRepository:
                 request = dict(unprocessed)  # type: ignore[arg-type]
                 time.sleep(min(0.05 * 2**attempt, 1.0))
             else:
-                raise RuntimeError(
+                raise RetriesExhausted(
                     f"BatchGetItem left keys unprocessed after {_BATCH_GET_ATTEMPTS} attempts"
                 )
         return found

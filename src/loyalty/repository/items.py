@@ -1,4 +1,4 @@
-"""The single-table key schema and the DynamoDB item codec (DESIGN §3, decision 0001)."""
+"""The single-table key schema and the DynamoDB item codec (docs/decisions/0001)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ __all__ = [
     "aggregate_to_item",
     "customer_of_transaction_key",
     "transaction_from_item",
+    "transaction_image_value",
     "transaction_key",
     "transaction_to_item",
 ]
@@ -32,6 +33,7 @@ BOOKING_PREFIX = "BOOKING#"
 AGGREGATE_PREFIX = "AGG#"
 AGGREGATE_SORT_KEY = "AGG"
 
+_STATUSES = frozenset(status.value for status in TransactionStatus)
 _OPTIONAL_STRINGS = (
     "booking_reference",
     "outbound_flight_id",
@@ -59,6 +61,31 @@ def customer_of_transaction_key(pk: str) -> str | None:
     if pk.startswith(TRANSACTION_PREFIX):
         return pk.removeprefix(TRANSACTION_PREFIX)
     return None
+
+
+def transaction_image_value(image: Mapping[str, Any] | None) -> int:
+    """The points a stream image of a transaction item contributes (``Transaction.value``).
+
+    A missing image (the side of an INSERT or REMOVE that has none) contributes 0.
+
+    Raises
+    ------
+    ValueError
+        If an ACTIVE image has no valid non-negative ``points``.
+    """
+    raw_status = (image or {}).get("status", {}).get("S")
+    if raw_status not in _STATUSES:
+        return 0
+    status = TransactionStatus(raw_status)
+    if not status.counts:
+        return 0
+    try:
+        points = int(image["points"]["N"])  # type: ignore[index]
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"{status.value} transaction image has no numeric 'points'") from None
+    if points < 0:
+        raise ValueError(f"{status.value} transaction image has negative points ({points})")
+    return points
 
 
 def transaction_to_item(transaction: Transaction) -> dict[str, AttributeValueTypeDef]:

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.domain.transactions import Transaction, TransactionStatus
-from loyalty.repository.base import AggregateConflict, WriteOutcome
+from loyalty.errors import AggregateConflict
+from loyalty.inbound.streams import lambda_stream_record
+from loyalty.repository.base import WriteOutcome
 from loyalty.repository.items import aggregate_to_item, transaction_to_item
 
 if TYPE_CHECKING:
@@ -41,21 +43,16 @@ class InMemoryLoyaltyRepository:
             records, self._stream = self._stream, []
         return {"Records": records}
 
-    def _emit(self, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+    def _emit(
+        self,
+        old: dict[str, Any] | None,
+        new: dict[str, Any] | None,
+        *,
+        ttl_removal: bool = False,
+    ) -> None:
         # Called with the lock held; only real changes reach the stream, as in DynamoDB.
-        image = new if new is not None else old
-        assert image is not None
-        stream: dict[str, Any] = {
-            "Keys": {"pk": image["pk"], "sk": image["sk"]},
-            "SequenceNumber": str(next(self._sequence)),
-            "StreamViewType": "NEW_AND_OLD_IMAGES",
-        }
-        if new is not None:
-            stream["NewImage"] = new
-        if old is not None:
-            stream["OldImage"] = old
-        name = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
-        self._stream.append({"eventName": name, "eventSource": "aws:dynamodb", "dynamodb": stream})
+        sequence = str(next(self._sequence))
+        self._stream.append(lambda_stream_record(old, new, sequence, ttl_removal=ttl_removal))
 
     def record_transaction(self, transaction: Transaction) -> WriteOutcome:
         key = (transaction.customer_id, transaction.booking_id)
@@ -108,12 +105,7 @@ class InMemoryLoyaltyRepository:
         with self._lock:
             removed = self._transactions.pop((customer_id, booking_id), None)
             if removed is not None:
-                self._emit(transaction_to_item(removed), None)
-                if by_ttl:
-                    self._stream[-1]["userIdentity"] = {
-                        "type": "Service",
-                        "principalId": "dynamodb.amazonaws.com",
-                    }
+                self._emit(transaction_to_item(removed), None, ttl_removal=by_ttl)
 
     def scan_ledger(self, segment: int = 0, total_segments: int = 1) -> Iterator[Transaction]:
         with self._lock:

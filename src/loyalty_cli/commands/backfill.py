@@ -67,7 +67,7 @@ def reconcile_customer(
     observed: Drift | None = None,
     attempts: int = 5,
 ) -> Drift:
-    from loyalty.aggregate import reconcile_aggregate
+    from loyalty.services.aggregate import reconcile_aggregate
 
     """Compare one customer's aggregate with their ledger and, unless ``dry_run``, fix it.
 

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from loyalty.domain.tiers import TierPolicy
     from loyalty.publishing import SnsBookingMessage
     from loyalty_cli.context import CliContext
-    from loyalty_cli.sandbox import Sandbox
-    from loyalty_cli.sandbox.scenario import Scenario
+    from loyalty_sandbox import Sandbox
+    from loyalty_sandbox.scenario import Scenario
 
 __all__ = ["demo"]
 
@@ -124,9 +124,9 @@ def _wait_for_expiry(running: Sandbox, fakes: int, display: _Display, timeout: f
 
 def _replay_dead_letters(running: Sandbox) -> dict[str, Any]:
     """Repair the poison message and put it back in the ingest queue; delete it after sending."""
-    from loyalty.events import InvalidBookingMessage, parse_sqs_record
-    from loyalty_cli.sandbox.scenario import repair_poison
-    from loyalty_cli.sandbox.sqs_poller import lambda_sqs_record
+    from loyalty.errors import InvalidBookingMessage
+    from loyalty.inbound.sqs import lambda_sqs_record, parse_sqs_record
+    from loyalty_sandbox.scenario import repair_poison
 
     sqs = running.client("sqs")
     resources = running.resources
@@ -185,7 +185,7 @@ def _customers(running: Sandbox, scenario: Scenario) -> list[dict[str, Any]]:
 
 def _tiers(running: Sandbox) -> TierPolicy:
     """The tier thresholds the handlers use (from the same environment variables)."""
-    from loyalty.config import Settings
+    from loyalty.settings import Settings
 
     environ = {**os.environ, "LOYALTY_TABLE_NAME": running.resources.table_name}
     return Settings.from_environ(environ).policy.tiers
@@ -400,7 +400,7 @@ def demo(
     counts, replays the repaired poison message from the DLQ, and exits 0 only if the final state
     is the one the scenario implies.
     """
-    from loyalty_cli.sandbox.scenario import build_scenario
+    from loyalty_sandbox.scenario import build_scenario
 
     state = cli_context(ctx)
     scenario = build_scenario(customers=customers, seed=seed)

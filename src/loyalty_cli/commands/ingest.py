@@ -20,7 +20,7 @@ from loyalty_cli.context import CliContext, cli_context
 from loyalty_cli.errors import EXIT_USAGE, CliError, describe, reports_errors
 
 if TYPE_CHECKING:
-    from loyalty.events.sqs import BookingMessage
+    from loyalty.inbound.sqs import BookingMessage
 
 __all__ = ["ingest", "read_lines"]
 
@@ -53,7 +53,8 @@ def _reject_constant(name: str) -> Any:
 
 
 def _parse_line(line: str) -> BookingMessage:
-    from loyalty.events import InvalidBookingMessage, parse_booking_body
+    from loyalty.errors import InvalidBookingMessage
+    from loyalty.inbound.sqs import parse_booking_body
 
     try:
         body = json.loads(line, parse_constant=_reject_constant)
@@ -74,8 +75,8 @@ def ingest(
     Invalid lines are listed with their line number and reason and the exit status is 1; the
     valid lines are written regardless. Re-running the same file is safe.
     """
-    from loyalty.events import InvalidBookingMessage
-    from loyalty.ingest import apply_booking
+    from loyalty.errors import InvalidBookingMessage
+    from loyalty.services.ingest import apply_booking
     from loyalty_cli.concurrency import run_bounded
 
     state = cli_context(ctx)

@@ -185,7 +185,7 @@ def _requeue(
 def _ingest_direct(
     state: CliContext, dlq_url: str, queue_arn: str, messages: list[MessageTypeDef], replay: Replay
 ) -> None:
-    from loyalty.ingest import ingest_sqs_event
+    from loyalty.services.ingest import ingest_sqs_event
 
     region = state.session().region_name or ""
     records = [lambda_record(message, queue_arn, region) for message in messages]
@@ -214,7 +214,8 @@ def _preview(message: MessageTypeDef, queue_arn: str, direct: bool, replay: Repl
     replay.held.append(message["ReceiptHandle"])
     verdict = "would re-queue"
     if direct:
-        from loyalty.events import InvalidBookingMessage, parse_sqs_record
+        from loyalty.errors import InvalidBookingMessage
+        from loyalty.inbound.sqs import parse_sqs_record
 
         try:
             parse_sqs_record(lambda_record(message, queue_arn, ""))

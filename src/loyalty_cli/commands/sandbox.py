@@ -13,15 +13,15 @@ from loyalty_cli.errors import CliError, reports_errors
 
 if TYPE_CHECKING:
     from loyalty_cli.context import CliContext
-    from loyalty_cli.sandbox import Sandbox
+    from loyalty_sandbox import Sandbox
 
 __all__ = ["sandbox", "start_sandbox"]
 
 
 def start_sandbox(state: CliContext, **options: Any) -> Sandbox:
-    """Start a :class:`~loyalty_cli.sandbox.Sandbox`, with a one-line error if it cannot."""
+    """Start a :class:`~loyalty_sandbox.Sandbox`, with a one-line error if it cannot."""
     try:
-        from loyalty_cli.sandbox import Sandbox
+        from loyalty_sandbox import Sandbox
     except ImportError as error:
         raise CliError(
             f"the sandbox needs the 'sandbox' extra ({error.name} is missing): "

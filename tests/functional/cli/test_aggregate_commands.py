@@ -6,9 +6,9 @@ import time
 from typing import TYPE_CHECKING
 
 from loyalty import Tier, TransactionStatus
-from loyalty.aggregate import reconcile_aggregate
 from loyalty.domain.aggregates import CustomerAggregate
 from loyalty.domain.transactions import Transaction
+from loyalty.services.aggregate import reconcile_aggregate
 
 if TYPE_CHECKING:
     from collections.abc import Callable

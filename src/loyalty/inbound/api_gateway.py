@@ -6,7 +6,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
-from loyalty.events.identifiers import validate_identifier
+from loyalty.inbound.identifiers import validate_identifier
+from loyalty.services.read import customer_summary
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -65,5 +66,5 @@ def get_points_response(
     )
     if caller != customer_id and not is_admin:
         return _response(403, {"message": "you may only read your own points"})
-    summary = repository.get_summary(str(customer_id), tiers)
+    summary = customer_summary(repository, str(customer_id), tiers=tiers)
     return _response(200, summary.as_response())

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from loyalty_cli.sandbox.filters import EventFilter
-from loyalty_cli.sandbox.functions import LocalLambdaContext
-from loyalty_cli.sandbox.stats import Stats
-from loyalty_cli.sandbox.sweeper import TTL_USER_IDENTITY
-from loyalty_cli.sandbox.workers import PollingWorker
+from loyalty.inbound.batch_response import failed_identifiers
+from loyalty.inbound.streams import TTL_USER_IDENTITY
+from loyalty_sandbox.filters import EventFilter
+from loyalty_sandbox.functions import LocalLambdaContext
+from loyalty_sandbox.stats import Stats
+from loyalty_sandbox.workers import PollingWorker
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -25,13 +26,13 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodbstreams.type_defs import RecordTypeDef
     from mypy_boto3_sqs import SQSClient
 
-    from loyalty_cli.sandbox.functions import Handler
-    from loyalty_cli.sandbox.sweeper import ExpiredKeys
-    from loyalty_cli.sandbox.template import StreamMappingSettings
+    from loyalty_sandbox.functions import Handler
+    from loyalty_sandbox.sweeper import ExpiredKeys
+    from loyalty_sandbox.template import StreamMappingSettings
 
 __all__ = ["StreamPoller", "first_failure_index", "lambda_stream_record"]
 
-_logger = logging.getLogger("loyalty_cli.sandbox.stream")
+_logger = logging.getLogger("loyalty_sandbox.stream")
 
 _GET_RECORDS_LIMIT = 1000
 _SHARD_REFRESH_SECONDS = 5.0
@@ -98,20 +99,11 @@ def _spurious_insert(record: RecordTypeDef, following: Sequence[RecordTypeDef]) 
 def first_failure_index(response: Any, batch: Sequence[dict[str, Any]]) -> int | None:
     """Index of the lowest reported failure (Lambda's checkpoint), or None for full success.
 
-    As Lambda does: a missing or empty ``batchItemFailures`` is full success; an item without a
-    valid ``itemIdentifier`` (a sequence number of this batch) is a failure of the whole batch.
+    An invalid response fails the whole batch, so the checkpoint is its first record.
     """
-    if not isinstance(response, dict) or not response.get("batchItemFailures"):
-        return None
-    failures = response["batchItemFailures"]
-    positions = {record["dynamodb"]["SequenceNumber"]: index for index, record in enumerate(batch)}
-    lowest = len(batch)
-    for item in failures if isinstance(failures, list) else [None]:
-        identifier = item.get("itemIdentifier") if isinstance(item, dict) else None
-        if not isinstance(identifier, str) or identifier not in positions:
-            return 0
-        lowest = min(lowest, positions[identifier])
-    return lowest
+    sequences = [record["dynamodb"]["SequenceNumber"] for record in batch]
+    failed = failed_identifiers(response, sequences)
+    return min((sequences.index(sequence) for sequence in failed), default=None)
 
 
 @dataclass(slots=True)

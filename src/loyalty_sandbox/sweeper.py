@@ -7,8 +7,8 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from loyalty_cli.sandbox.stats import Stats
-from loyalty_cli.sandbox.workers import PollingWorker
+from loyalty_sandbox.stats import Stats
+from loyalty_sandbox.workers import PollingWorker
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -16,10 +16,9 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
-__all__ = ["TTL_USER_IDENTITY", "ExpiredKeys", "TtlSweeper"]
+__all__ = ["ExpiredKeys", "TtlSweeper"]
 
 
-TTL_USER_IDENTITY = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
 """What DynamoDB puts in ``userIdentity`` of a stream record for a deletion by TTL."""
 
 

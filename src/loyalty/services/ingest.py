@@ -15,9 +15,10 @@ from loyalty.domain.transactions import (
     TransactionStatus,
     new_transaction_id,
 )
-from loyalty.events.booking import BookingStatus
-from loyalty.events.errors import InvalidBookingMessage
-from loyalty.events.sqs import BookingMessage, parse_sqs_record
+from loyalty.errors import InvalidBookingMessage
+from loyalty.inbound.batch_response import PartialBatchResponse, partial_batch_response
+from loyalty.inbound.booking import BookingStatus
+from loyalty.inbound.sqs import BookingMessage, parse_sqs_record
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -35,7 +36,7 @@ __all__ = [
 
 DEFAULT_POLICY = LoyaltyPolicy()
 
-_logger = logging.getLogger("loyalty.ingest")
+_logger = logging.getLogger("loyalty.services.ingest")
 
 
 @dataclass(slots=True)
@@ -46,28 +47,9 @@ class IngestResult:
     failures: dict[str, str] = field(default_factory=dict)
     """Message id -> why it failed (``rejected: ...`` or ``write failed: ...``), in batch order."""
 
-    @property
-    def failed_message_ids(self) -> list[str]:
-        """The ids reported to Lambda as batch item failures."""
-        return list(self.failures)
-
-    @property
-    def rejected(self) -> int:
-        """Messages refused as invalid (reported as failures; they end in the DLQ)."""
-        return self.outcomes["rejected"]
-
-    @property
-    def errors(self) -> int:
-        """Messages whose write failed (reported as failures; SQS retries them)."""
-        return self.outcomes["error"]
-
-    def response(self) -> dict[str, list[dict[str, str]]]:
+    def response(self) -> PartialBatchResponse:
         """The Lambda partial-batch response: ``{"batchItemFailures": [{"itemIdentifier"}]}``."""
-        return {
-            "batchItemFailures": [
-                {"itemIdentifier": message_id} for message_id in self.failed_message_ids
-            ]
-        }
+        return partial_batch_response(self.failures)
 
 
 def transaction_for(

@@ -10,7 +10,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from loyalty.events.identifiers import InvalidIdentifier, validate_identifier
+from loyalty.errors import InvalidIdentifier
+from loyalty.inbound.identifiers import validate_identifier
 
 __all__ = ["MAX_AMOUNT", "Booking", "BookingEvent", "BookingStatus", "Payment"]
 

@@ -9,14 +9,15 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3
 
+from loyalty_sandbox.packaged import packaged_file
+
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
+    from pathlib import Path
     from types import ModuleType
 
 __all__ = ["Handler", "LocalLambdaContext", "handler_path", "load_function"]
@@ -56,13 +57,7 @@ class LocalLambdaContext:
 
 def handler_path(name: str) -> Path:
     """The source of ``lambda_entrypoints/{name}.py``: packaged in the wheel or in the checkout."""
-    packaged = resources.files("loyalty_cli.sandbox").joinpath("lambda_entrypoints", f"{name}.py")
-    if packaged.is_file():
-        return Path(str(packaged))
-    checkout = Path(__file__).resolve().parents[3] / "lambda_entrypoints" / f"{name}.py"
-    if checkout.is_file():
-        return checkout
-    raise FileNotFoundError(f"Lambda entrypoint {name}.py is neither packaged nor at {checkout}")
+    return packaged_file(f"lambda_entrypoints/{name}.py")
 
 
 @contextmanager

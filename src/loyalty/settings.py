@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 
 from loyalty.domain.tiers import TierPolicy
 from loyalty.domain.transactions import ExpiryPolicy, LoyaltyPolicy
+from loyalty.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-__all__ = ["CONFIG_PARAMETER_VARIABLE", "ConfigurationError", "Settings", "fetch_ssm_parameter"]
+__all__ = ["CONFIG_PARAMETER_VARIABLE", "Settings", "fetch_ssm_parameter"]
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -34,10 +35,6 @@ _CONFIGURABLE = (
     "POWERTOOLS_LOG_LEVEL",
     "POWERTOOLS_METRICS_NAMESPACE",
 )
-
-
-class ConfigurationError(ValueError):
-    """A required setting is missing or a setting is invalid; the message names the variable."""
 
 
 def fetch_ssm_parameter(name: str) -> str:

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from loyalty.events.booking import BookingEvent, BookingStatus
-from loyalty.events.errors import FieldError, InvalidBookingMessage
-from loyalty.events.identifiers import validate_identifier
+from loyalty.errors import FieldError, InvalidBookingMessage
+from loyalty.inbound.booking import BookingEvent, BookingStatus
+from loyalty.inbound.identifiers import validate_identifier
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.type_defs import MessageAttributeValueOutputTypeDef, MessageTypeDef
 
 __all__ = [
     "CORRELATION_ID_ATTRIBUTE",
     "FAKE_ATTRIBUTE",
     "STATUS_ATTRIBUTE",
     "BookingMessage",
+    "lambda_sqs_record",
     "parse_booking_body",
     "parse_sqs_record",
 ]
@@ -185,3 +190,37 @@ def parse_sqs_record(record: Mapping[str, Any]) -> BookingMessage:
     return parse_booking_body(
         body, attributes, message_id=record.get("messageId"), trace_id=_trace_id(record)
     )
+
+
+def _attribute(value: MessageAttributeValueOutputTypeDef) -> dict[str, Any]:
+    # Lambda's record spells SQS's attribute fields in camel case and base64-encodes binaries.
+    attribute: dict[str, Any] = {
+        "stringListValues": [],
+        "binaryListValues": [],
+        "dataType": value["DataType"],
+    }
+    if "StringValue" in value:
+        attribute["stringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        attribute["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode("ascii")
+    return attribute
+
+
+def lambda_sqs_record(message: MessageTypeDef, *, queue_arn: str, region: str) -> dict[str, Any]:
+    """Turn a ReceiveMessage result into the record Lambda's SQS event source delivers."""
+    record: dict[str, Any] = {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message.get("Body", ""),
+        "attributes": dict(message.get("Attributes", {})),
+        "messageAttributes": {
+            name: _attribute(value) for name, value in message.get("MessageAttributes", {}).items()
+        },
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+    if "MD5OfMessageAttributes" in message:
+        record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
+    return record

@@ -17,8 +17,9 @@ from loyalty.concurrency import run_all
 from loyalty.domain.aggregates import CustomerAggregate, LedgerChange, fold_changes, reconciled
 from loyalty.domain.clock import Clock, format_timestamp, utc_now
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
-from loyalty.events.streams import InvalidStreamRecord, ledger_change_of
-from loyalty.repository.base import AggregateConflict
+from loyalty.errors import AggregateConflict, InvalidStreamRecord, RetriesExhausted
+from loyalty.inbound.batch_response import PartialBatchResponse, partial_batch_response
+from loyalty.inbound.streams import ledger_change_of
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["AggregateCache", "AggregateResult", "aggregate_stream_event", "reconcile_aggregate"]
 
 MAX_CONFLICT_RETRIES = 5
-_logger = logging.getLogger("loyalty.aggregate")
+_logger = logging.getLogger("loyalty.services.aggregate")
 
 
 class AggregateCache:
@@ -70,13 +71,9 @@ class AggregateResult:
     counts: Counter[str] = field(default_factory=Counter)
     failed_sequence_numbers: list[str] = field(default_factory=list)
 
-    def response(self) -> dict[str, list[dict[str, str]]]:
+    def response(self) -> PartialBatchResponse:
         """The Lambda partial-batch response for a stream event source mapping."""
-        return {
-            "batchItemFailures": [
-                {"itemIdentifier": sequence} for sequence in self.failed_sequence_numbers
-            ]
-        }
+        return partial_batch_response(self.failed_sequence_numbers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +109,7 @@ def _apply_customer(
         return _CustomerOutcome(
             folded.applied, folded.skipped, written=True, clamped=folded.clamped
         )
-    raise RuntimeError(
+    raise RetriesExhausted(
         f"aggregate of {customer_id} kept changing under {MAX_CONFLICT_RETRIES} attempts"
     )
 

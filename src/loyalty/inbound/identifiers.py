@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import string
 
-__all__ = ["MAX_ID_LENGTH", "InvalidIdentifier", "validate_identifier"]
+from loyalty.errors import InvalidIdentifier
+
+__all__ = ["MAX_ID_LENGTH", "validate_identifier"]
 
 MAX_ID_LENGTH = 128
 _ID_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_.:@")
-
-
-class InvalidIdentifier(ValueError):  # noqa: N818 - reads as a sentence where it is raised
-    """An id that is not 1-128 characters of letters, digits and ``- _ . : @``."""
 
 
 def _describe_character(character: str) -> str:

@@ -15,7 +15,7 @@ Lambda handlers behind local pollers that behave like Lambda's event source mapp
 
 Where the emulator differs from AWS, and what the sandbox does about it:
 
-- **No TTL.** moto never deletes expired items. A :class:`~loyalty_cli.sandbox.sweeper.TtlSweeper`
+- **No TTL.** moto never deletes expired items. A :class:`~loyalty_sandbox.sweeper.TtlSweeper`
   scans every second for items whose TTL attribute is in the past and deletes them (conditionally
   on still being expired), as DynamoDB's TTL process would (which takes up to days).
 - **No userIdentity.** moto's stream records never carry one. The sweeper remembers the keys it
@@ -38,14 +38,12 @@ Where the emulator differs from AWS, and what the sandbox does about it:
 
 from __future__ import annotations
 
-from loyalty_cli.sandbox.engine import FAKE_CREDENTIALS, Sandbox
-from loyalty_cli.sandbox.provisioning import Resources
-from loyalty_cli.sandbox.sweeper import TTL_USER_IDENTITY
-from loyalty_cli.sandbox.template import TemplateError, TemplateSettings, read_template_settings
+from loyalty_sandbox.engine import FAKE_CREDENTIALS, Sandbox
+from loyalty_sandbox.provisioning import Resources
+from loyalty_sandbox.template import TemplateError, TemplateSettings, read_template_settings
 
 __all__ = [
     "FAKE_CREDENTIALS",
-    "TTL_USER_IDENTITY",
     "Resources",
     "Sandbox",
     "TemplateError",

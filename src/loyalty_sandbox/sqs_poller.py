@@ -2,83 +2,31 @@
 
 from __future__ import annotations
 
-import base64
 import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from loyalty_cli.sandbox.functions import LocalLambdaContext
-from loyalty_cli.sandbox.stats import Stats
-from loyalty_cli.sandbox.workers import PollingWorker
+from loyalty.inbound.batch_response import failed_identifiers
+from loyalty.inbound.sqs import lambda_sqs_record
+from loyalty_sandbox.functions import LocalLambdaContext
+from loyalty_sandbox.stats import Stats
+from loyalty_sandbox.workers import PollingWorker
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from mypy_boto3_sqs import SQSClient
-    from mypy_boto3_sqs.type_defs import MessageAttributeValueOutputTypeDef, MessageTypeDef
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
-    from loyalty_cli.sandbox.functions import Handler
-    from loyalty_cli.sandbox.template import SqsMappingSettings
+    from loyalty_sandbox.functions import Handler
+    from loyalty_sandbox.template import SqsMappingSettings
 
-__all__ = ["SqsPoller", "failed_message_ids", "lambda_sqs_record"]
+__all__ = ["SqsPoller"]
 
-_logger = logging.getLogger("loyalty_cli.sandbox.sqs")
+_logger = logging.getLogger("loyalty_sandbox.sqs")
 
 _MAX_RECEIVE = 10  # SQS returns at most 10 messages per ReceiveMessage
 _LONG_POLL_SECONDS = 1  # short enough for stop() to take effect promptly
-
-
-def _attribute(value: MessageAttributeValueOutputTypeDef) -> dict[str, Any]:
-    # Lambda's record spells SQS's attribute fields in camel case and base64-encodes binaries.
-    attribute: dict[str, Any] = {
-        "stringListValues": [],
-        "binaryListValues": [],
-        "dataType": value["DataType"],
-    }
-    if "StringValue" in value:
-        attribute["stringValue"] = value["StringValue"]
-    if "BinaryValue" in value:
-        attribute["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode("ascii")
-    return attribute
-
-
-def lambda_sqs_record(message: MessageTypeDef, *, queue_arn: str, region: str) -> dict[str, Any]:
-    """Turn a ReceiveMessage result into the record Lambda's SQS event source delivers."""
-    record: dict[str, Any] = {
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message.get("Body", ""),
-        "attributes": dict(message.get("Attributes", {})),
-        "messageAttributes": {
-            name: _attribute(value) for name, value in message.get("MessageAttributes", {}).items()
-        },
-        "md5OfBody": message.get("MD5OfBody", ""),
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn,
-        "awsRegion": region,
-    }
-    if "MD5OfMessageAttributes" in message:
-        record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
-    return record
-
-
-def failed_message_ids(response: Any, message_ids: Sequence[str]) -> set[str]:
-    """The message ids a partial-batch response reports; every id if the response is invalid.
-
-    As Lambda does: a missing or empty ``batchItemFailures`` is full success; an item without a
-    valid ``itemIdentifier`` of this batch makes the whole batch a failure.
-    """
-    if not isinstance(response, dict) or not response.get("batchItemFailures"):
-        return set()
-    failures = response["batchItemFailures"]
-    known = set(message_ids)
-    failed: set[str] = set()
-    for item in failures if isinstance(failures, list) else [None]:
-        identifier = item.get("itemIdentifier") if isinstance(item, dict) else None
-        if not isinstance(identifier, str) or identifier not in known:
-            return known
-        failed.add(identifier)
-    return failed
 
 
 class SqsPoller(PollingWorker):
@@ -172,7 +120,7 @@ class SqsPoller(PollingWorker):
             failed = set(ids)
         else:
             failed = (
-                failed_message_ids(response, ids)
+                failed_identifiers(response, ids)
                 if self._settings.report_batch_item_failures
                 else set()
             )

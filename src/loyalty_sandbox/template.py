@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from loyalty_sandbox.packaged import packaged_file
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
 
 __all__ = [
     "CloudFormationLoader",
@@ -88,17 +89,10 @@ def _is_intrinsic(value: Any) -> bool:
 
 def template_path() -> Path:
     """Locate ``template.yaml``: packaged in the wheel, or at the repository root when editable."""
-    packaged = resources.files("loyalty_cli.sandbox").joinpath("template.yaml")
-    if packaged.is_file():
-        return Path(str(packaged))
-    repository_root = Path(__file__).resolve().parents[3]
-    candidate = repository_root / "template.yaml"
-    if candidate.is_file():
-        return candidate
-    raise TemplateError(
-        "template.yaml not found: neither packaged with loyalty_cli.sandbox nor at "
-        f"{repository_root}"
-    )
+    try:
+        return packaged_file("template.yaml")
+    except FileNotFoundError as error:
+        raise TemplateError(str(error)) from None
 
 
 def load_template(path: Path | None = None) -> dict[str, Any]:

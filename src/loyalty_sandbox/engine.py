@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from loyalty_cli.sandbox.functions import load_function
-from loyalty_cli.sandbox.provisioning import Resources, provision
-from loyalty_cli.sandbox.server import EmulatorServer
-from loyalty_cli.sandbox.sqs_poller import SqsPoller
-from loyalty_cli.sandbox.stream_poller import StreamPoller
-from loyalty_cli.sandbox.sweeper import ExpiredKeys, TtlSweeper
-from loyalty_cli.sandbox.template import (
+from loyalty_sandbox.functions import load_function
+from loyalty_sandbox.provisioning import Resources, provision
+from loyalty_sandbox.server import EmulatorServer
+from loyalty_sandbox.sqs_poller import SqsPoller
+from loyalty_sandbox.stream_poller import StreamPoller
+from loyalty_sandbox.sweeper import ExpiredKeys, TtlSweeper
+from loyalty_sandbox.template import (
     TemplateSettings,
     load_template,
     read_template_settings,
@@ -47,7 +47,8 @@ def _discard_metrics(module: ModuleType) -> None:
     (``POWERTOOLS_METRICS_DISABLED`` is no help: a disabled provider keeps its metrics and prints
     them anyway once a metric has 100 values.)
     """
-    provider = getattr(getattr(module, "metrics", None), "provider", None)
+    metrics = getattr(getattr(module, "function", None), "metrics", None)
+    provider = getattr(metrics, "provider", None)
     if provider is not None and callable(getattr(provider, "clear_metrics", None)):
 
         def discard(raise_on_empty_metrics: bool = False) -> None:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.literals import QueueAttributeNameType
 
-    from loyalty_cli.sandbox.template import TemplateSettings
+    from loyalty_sandbox.template import TemplateSettings
 
 __all__ = ["Resources", "provision"]
 

@@ -21,7 +21,7 @@ class PollingWorker(ABC):
 
     def __init__(self, name: str, *, idle_wait: float, threads: int = 1) -> None:
         self._idle_wait = idle_wait
-        self._logger = logging.getLogger(f"loyalty_cli.sandbox.{name}")
+        self._logger = logging.getLogger(f"loyalty_sandbox.{name}")
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(

@@ -1,0 +1,81 @@
+"""Every error the library raises, under one base class: catch :class:`LoyaltyError` for all.
+
+Errors about input (a message, a stream record, an id, a setting) are also ``ValueError``s and
+name what is wrong; errors about storage carry what was stored, so a caller can act without
+another read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from loyalty.domain.aggregates import CustomerAggregate
+
+__all__ = [
+    "AggregateConflict",
+    "ConfigurationError",
+    "FieldError",
+    "InvalidBookingMessage",
+    "InvalidIdentifier",
+    "InvalidStreamRecord",
+    "LoyaltyError",
+    "RetriesExhausted",
+]
+
+
+class LoyaltyError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class ConfigurationError(LoyaltyError, ValueError):
+    """A required setting is missing or a setting is invalid; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One reason a message was rejected: the field (dotted JSON path) and what is wrong with it."""
+
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}"
+
+
+class InvalidBookingMessage(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised
+    """A booking message that cannot be processed; retrying it will not help."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = tuple(errors)
+        super().__init__("; ".join(str(error) for error in errors))
+
+    @classmethod
+    def single(cls, field: str, reason: str) -> InvalidBookingMessage:
+        """Build the error for one field."""
+        return cls([FieldError(field, reason)])
+
+
+class InvalidIdentifier(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised
+    """An id that is not 1-128 characters of letters, digits and ``- _ . : @``."""
+
+
+class InvalidStreamRecord(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised
+    """A stream record of a transaction item that cannot be aggregated."""
+
+
+class AggregateConflict(LoyaltyError):  # noqa: N818 - reads as a sentence where it is raised
+    """The aggregate changed since it was read; ``current`` is what is stored now (or None)."""
+
+    def __init__(self, customer_id: str, current: CustomerAggregate | None) -> None:
+        self.customer_id = customer_id
+        self.current = current
+        super().__init__(f"aggregate of {customer_id} changed concurrently")
+
+
+class RetriesExhausted(LoyaltyError):  # noqa: N818 - reads as a sentence where it is raised
+    """A request kept being refused (conflicts, unprocessed keys) through every retry.
+
+    Transient by nature: the caller reports the work as failed so that it is retried later.
+    """

@@ -1,0 +1,88 @@
+"""Turn one DynamoDB Streams record (as Lambda delivers it) into a ledger change."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from loyalty.domain.aggregates import LedgerChange
+from loyalty.errors import InvalidStreamRecord
+from loyalty.repository.items import customer_of_transaction_key, transaction_image_value
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["TTL_PRINCIPAL", "TTL_USER_IDENTITY", "lambda_stream_record", "ledger_change_of"]
+
+TTL_PRINCIPAL = "dynamodb.amazonaws.com"
+"""``userIdentity.principalId`` of deletions made by DynamoDB's TTL service."""
+
+TTL_USER_IDENTITY = {"type": "Service", "principalId": TTL_PRINCIPAL}
+"""The ``userIdentity`` DynamoDB puts on the stream record of a TTL deletion."""
+
+
+def lambda_stream_record(
+    old_image: Mapping[str, Any] | None,
+    new_image: Mapping[str, Any] | None,
+    sequence_number: str,
+    *,
+    ttl_removal: bool = False,
+    source: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A DynamoDB Streams record (``NEW_AND_OLD_IMAGES``) as Lambda delivers it, for one change.
+
+    The event name follows from the images: INSERT without an old one, REMOVE without a new one.
+    ``source`` adds the fields that say where it came from (``eventSourceARN``, ``awsRegion``...).
+    """
+    image = new_image if new_image is not None else old_image
+    if image is None:
+        raise ValueError("a stream record needs an old or a new image")
+    change: dict[str, Any] = {
+        "Keys": {"pk": image["pk"], "sk": image["sk"]},
+        "SequenceNumber": sequence_number,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
+    if new_image is not None:
+        change["NewImage"] = dict(new_image)
+    if old_image is not None:
+        change["OldImage"] = dict(old_image)
+    name = "INSERT" if old_image is None else "REMOVE" if new_image is None else "MODIFY"
+    record: dict[str, Any] = {
+        "eventID": f"event-{sequence_number}",
+        "eventName": name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        **(source or {}),
+        "dynamodb": change,
+    }
+    if ttl_removal:
+        record["userIdentity"] = dict(TTL_USER_IDENTITY)
+    return record
+
+
+def ledger_change_of(record: Mapping[str, Any]) -> LedgerChange | None:
+    """Return the ledger change of a stream record, or None for any item that is not a transaction.
+
+    Raises
+    ------
+    InvalidStreamRecord
+        If a transaction record lacks its sequence number or carries an unreadable image.
+    """
+    stream = record.get("dynamodb")
+    if not isinstance(stream, dict):
+        raise InvalidStreamRecord("record has no 'dynamodb' section")
+    pk = stream.get("Keys", {}).get("pk", {}).get("S")
+    customer_id = customer_of_transaction_key(pk) if isinstance(pk, str) else None
+    if customer_id is None:
+        return None
+    sequence_number = stream.get("SequenceNumber")
+    if not isinstance(sequence_number, str) or not sequence_number.isdigit():
+        raise InvalidStreamRecord(f"record of {pk} has no valid SequenceNumber")
+    try:
+        delta = transaction_image_value(stream.get("NewImage")) - transaction_image_value(
+            stream.get("OldImage")
+        )
+    except ValueError as error:
+        raise InvalidStreamRecord(f"record {sequence_number} of {pk}: {error}") from None
+    identity = record.get("userIdentity") or {}
+    expired = record.get("eventName") == "REMOVE" and identity.get("principalId") == TTL_PRINCIPAL
+    return LedgerChange(customer_id, sequence_number, delta, expired)

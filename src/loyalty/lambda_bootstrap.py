@@ -1,0 +1,79 @@
+"""What every Lambda entrypoint builds once per execution environment, built in one place.
+
+Settings from the environment (failing the cold start with the variable's name), a Powertools
+logger that the library's loggers share, metrics where the function publishes them, and the
+repository on one DynamoDB client configured for concurrent writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+
+from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository, dynamodb_client_config
+from loyalty.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+    from aws_lambda_powertools import Metrics
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+__all__ = ["LambdaBootstrap", "bootstrap"]
+
+
+@dataclass(frozen=True, slots=True)
+class LambdaBootstrap:
+    """One function's configuration, logger, metrics (None if it publishes none) and storage."""
+
+    settings: Settings
+    logger: Logger
+    metrics: Metrics | None
+    repository: DynamoDBLoyaltyRepository
+
+    def handler(self, function: Handler) -> Handler:
+        """Decorate a handler: Lambda context in its logs, metrics flushed after each call."""
+        wrapped: Handler = self.logger.inject_lambda_context(function)
+        if self.metrics is not None:
+            wrapped = self.metrics.log_metrics(wrapped)
+        return wrapped
+
+    def count(self, prefix: str, counts: Mapping[str, int]) -> None:
+        """Add one Count metric per entry, named ``{prefix}_{name}``."""
+        if self.metrics is None:
+            return
+        from aws_lambda_powertools.metrics import MetricUnit
+
+        for name, value in counts.items():
+            self.metrics.add_metric(name=f"{prefix}_{name}", unit=MetricUnit.Count, value=value)
+
+
+def bootstrap(function: str, *, metrics: bool) -> LambdaBootstrap:
+    """Configure the function named ``function`` (``ingest``, ``aggregate``, ``get-points``...).
+
+    Raises
+    ------
+    loyalty.errors.ConfigurationError
+        Naming the missing or invalid variable, so the cold start fails with the reason.
+    """
+    settings = Settings.from_environ()
+    logger = Logger(service=f"loyalty-{function}", level=settings.log_level)
+    # The library logs per record through the standard logging module: share the handler's
+    # JSON formatting and Lambda context with it.
+    copy_config_to_registered_loggers(source_logger=logger, include={"loyalty"})
+    function_metrics = None
+    if metrics:
+        from aws_lambda_powertools import Metrics
+
+        function_metrics = Metrics(namespace=settings.metrics_namespace, service=function)
+    repository = DynamoDBLoyaltyRepository(
+        boto3.client("dynamodb", config=dynamodb_client_config()), settings.table_name
+    )
+    return LambdaBootstrap(settings, logger, function_metrics, repository)
