@@ -25,7 +25,3 @@ class Stats:
         """A copy of every counter."""
         with self._lock:
             return dict(self._counts)
-
-    def __getitem__(self, name: str) -> int:
-        with self._lock:
-            return self._counts[name]

@@ -26,7 +26,6 @@ from loyalty.repository.items import (
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterator
 
-    from boto3.session import Session
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import (
         AttributeValueTypeDef,
@@ -70,7 +69,7 @@ def dynamodb_client_config() -> Config:
 
 
 class DynamoDBLoyaltyRepository:
-    """Ledger storage in one DynamoDB table, keyed as in DESIGN §3.
+    """Ledger storage in one DynamoDB table, keyed as in docs/decisions/0001.
 
     Every write is one conditional request and no write reads first.
 
@@ -86,11 +85,6 @@ class DynamoDBLoyaltyRepository:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table_name = table_name
-
-    @classmethod
-    def from_session(cls, session: Session, table_name: str) -> DynamoDBLoyaltyRepository:
-        """Build the adapter from a boto3 session (its profile, region and endpoint settings)."""
-        return cls(session.client("dynamodb"), table_name)
 
     @property
     def client(self) -> DynamoDBClient:
