@@ -24,7 +24,7 @@ from loyalty.domain.aggregates import CustomerAggregate
 from loyalty.domain.tiers import Tier
 from loyalty.repository.dynamodb import dynamodb_client_config
 from loyalty.repository.items import aggregate_to_item
-from tests.aws import REGION, RequestCounter
+from tests.support.aws import REGION, RequestCounter
 
 if TYPE_CHECKING:
     from collections import Counter
@@ -93,7 +93,7 @@ def write_units(size_before: int, size_after: int) -> int:
 
 
 class CostMeter:
-    """Requests by operation (``tests.aws.RequestCounter``) and write units of one client.
+    """Requests by operation (``tests.support.aws.RequestCounter``) and write units of one client.
 
     Before each write the stored item is read through a second, unmetered client; after it, the
     item is read again. Use it with sequential writes (``InlineExecutor``): concurrent writes to

@@ -28,8 +28,8 @@ from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
 from loyalty.repository.items import aggregate_key, transaction_to_item
 from loyalty.services.aggregate import AggregateCache, aggregate_stream_event
 from loyalty.services.ingest import ingest_sqs_event, transaction_for
-from tests.aws import create_table
-from tests.builders import (
+from tests.support.aws import create_table
+from tests.support.builders import (
     LambdaContext,
     booking_body,
     fixed_clock,

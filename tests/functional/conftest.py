@@ -7,7 +7,7 @@ import pytest
 from moto import mock_aws
 
 from loyalty import DynamoDBLoyaltyRepository
-from tests.aws import REGION, TABLE_NAME, RequestCounter, create_table
+from tests.support.aws import REGION, TABLE_NAME, RequestCounter, create_table
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -12,8 +12,8 @@ from botocore.config import Config
 
 from loyalty import DynamoDBLoyaltyRepository, InMemoryLoyaltyRepository, ingest_sqs_event
 from loyalty.services.aggregate import reconcile_aggregate
-from tests.aws import REGION, TABLE_NAME, RequestCounter
-from tests.builders import LambdaContext, api_event, booking_body, sqs_event, sqs_record
+from tests.support.aws import REGION, TABLE_NAME, RequestCounter
+from tests.support.builders import LambdaContext, api_event, booking_body, sqs_event, sqs_record
 
 if TYPE_CHECKING:
     from types import ModuleType

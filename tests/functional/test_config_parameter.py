@@ -10,7 +10,7 @@ import pytest
 
 from loyalty.errors import ConfigurationError
 from loyalty.settings import Settings
-from tests.aws import REGION, TABLE_NAME
+from tests.support.aws import REGION, TABLE_NAME
 
 PARAMETER = "/loyalty/test/config"
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from loyalty import DynamoDBLoyaltyRepository, Transaction, TransactionStatus, WriteOutcome
-from tests.aws import TABLE_NAME, RequestCounter
+from tests.support.aws import TABLE_NAME, RequestCounter
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from loyalty import TransactionStatus
-from tests.aws import TABLE_NAME, RequestCounter
-from tests.builders import LambdaContext, booking_body, sqs_event, sqs_record
+from tests.support.aws import TABLE_NAME, RequestCounter
+from tests.support.builders import LambdaContext, booking_body, sqs_event, sqs_record
 
 if TYPE_CHECKING:
     from types import ModuleType

@@ -12,6 +12,9 @@ from scripts.build_layer import LayerBuildError, LayerReport, build_layer, build
 if TYPE_CHECKING:
     from pathlib import Path
 
+# Downloads and unpacks every dependency twice: left out of the fast loop (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 # ELF e_machine of each Lambda architecture, and the tag in extension module file names.
 ELF_MACHINE = {"x86_64": 0x3E, "arm64": 0xB7}
 FILENAME_TAG = {"x86_64": "-x86_64-linux-gnu.so", "arm64": "-aarch64-linux-gnu.so"}

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.builders import (
+from tests.support.builders import (
     LambdaContext,
     api_event,
     booking_body,
@@ -21,7 +21,7 @@ from tests.builders import (
     stream_record,
     transaction_image,
 )
-from tests.cfn import get_att, load_template
+from tests.support.cfn import get_att, load_template
 
 if TYPE_CHECKING:
     from types import ModuleType

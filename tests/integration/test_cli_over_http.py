@@ -12,8 +12,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.aws import REGION, TABLE_NAME, create_table
-from tests.builders import booking_body
+from tests.support.aws import REGION, TABLE_NAME, create_table
+from tests.support.builders import booking_body
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

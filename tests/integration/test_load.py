@@ -17,6 +17,9 @@ from tests.integration.pipeline import publish, reconcile, scenario, unique
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+# A minute and more at the emulator's throughput: left out of the fast loop (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:

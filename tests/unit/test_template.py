@@ -13,7 +13,7 @@ from loyalty.domain.tiers import DEFAULT_TIER_POLICY
 from loyalty.inbound.booking import BookingStatus
 from loyalty.repository.items import AGGREGATE_PREFIX, TRANSACTION_PREFIX
 from loyalty.settings import Settings
-from tests.cfn import get_att, load_template, ref
+from tests.support.cfn import get_att, load_template, ref
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]

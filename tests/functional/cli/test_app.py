@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.aws import TABLE_NAME
+from tests.support.aws import TABLE_NAME
 
 if TYPE_CHECKING:
     from collections.abc import Callable

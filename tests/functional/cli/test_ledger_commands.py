@@ -11,7 +11,7 @@ import pytest
 
 from loyalty import TransactionStatus
 from loyalty.domain.transactions import Transaction
-from tests.builders import booking_body
+from tests.support.builders import booking_body
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
-from tests.aws import REGION
-from tests.builders import booking_body
 from tests.functional.cli.conftest import Response
+from tests.support.aws import REGION
+from tests.support.builders import booking_body
 
 if TYPE_CHECKING:
     from collections.abc import Callable

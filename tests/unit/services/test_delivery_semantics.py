@@ -22,7 +22,7 @@ from loyalty import (
     aggregate_stream_event,
     tier_of,
 )
-from tests.builders import stream_record, transaction_image
+from tests.support.builders import stream_record, transaction_image
 
 CUSTOMERS = ["c-1", "c-2", "c-3"]
 BOOKINGS = ["b-1", "b-2", "b-3"]

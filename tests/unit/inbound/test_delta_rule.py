@@ -8,7 +8,7 @@ import pytest
 
 from loyalty.errors import InvalidStreamRecord
 from loyalty.inbound.streams import ledger_change_of
-from tests.builders import stream_record, transaction_image
+from tests.support.builders import stream_record, transaction_image
 
 ACTIVE = transaction_image(points=1_000, status="ACTIVE")
 REVOKED = transaction_image(points=1_000, status="REVOKED")

@@ -14,7 +14,7 @@ from loyalty import (
     WriteOutcome,
     ingest_sqs_event,
 )
-from tests.builders import booking_body, fixed_clock, sqs_event, sqs_record
+from tests.support.builders import booking_body, fixed_clock, sqs_event, sqs_record
 
 if TYPE_CHECKING:
     import pytest

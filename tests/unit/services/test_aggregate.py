@@ -11,7 +11,7 @@ from loyalty import (
     Tier,
     aggregate_stream_event,
 )
-from tests.builders import stream_record, transaction_image
+from tests.support.builders import stream_record, transaction_image
 
 
 def aggregate(repository: InMemoryLoyaltyRepository, *records: dict[str, Any], **kw: Any) -> Any:
@@ -155,7 +155,7 @@ def test_an_unreadable_record_is_reported_and_the_rest_of_the_batch_lands() -> N
 
 def test_ingest_then_aggregate_through_the_fakes_stream_counts_each_booking_once() -> None:
     from loyalty import ingest_sqs_event
-    from tests.builders import booking_body, sqs_event, sqs_record
+    from tests.support.builders import booking_body, sqs_event, sqs_record
 
     repository = InMemoryLoyaltyRepository()
     confirm = sqs_record(booking_body("c-1", "b-1", 30_000))

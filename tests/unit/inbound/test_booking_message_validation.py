@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from loyalty import InvalidBookingMessage, parse_sqs_record
-from tests.builders import booking_body, sqs_record
+from tests.support.builders import booking_body, sqs_record
 
 
 def rejection(record: dict[str, Any]) -> str:
