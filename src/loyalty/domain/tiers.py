@@ -54,6 +54,14 @@ class TierPolicy:
             return self.gold - points
         return self.silver - max(points, 0)
 
+    def progress(self, points: int) -> tuple[Tier | None, int, int]:
+        """The next tier and the way to it: ``(next, done, span)``; ``(None, 1, 1)`` at the top."""
+        if points >= self.gold:
+            return None, 1, 1
+        if points >= self.silver:
+            return Tier.GOLD, points - self.silver, self.gold - self.silver
+        return Tier.SILVER, max(points, 0), self.silver
+
 
 DEFAULT_TIER_POLICY = TierPolicy()
 

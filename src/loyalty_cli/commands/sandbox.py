@@ -4,34 +4,18 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from loyalty_cli.context import cli_context
-from loyalty_cli.errors import CliError, reports_errors
+from loyalty_cli.errors import reports_errors
+from loyalty_cli.sandbox_console import print_resources, start_sandbox
 
 if TYPE_CHECKING:
-    from loyalty_cli.context import CliContext
     from loyalty_sandbox import Sandbox
 
-__all__ = ["sandbox", "start_sandbox"]
-
-
-def start_sandbox(state: CliContext, **options: Any) -> Sandbox:
-    """Start a :class:`~loyalty_sandbox.Sandbox`, with a one-line error if it cannot."""
-    try:
-        from loyalty_sandbox import Sandbox
-    except ImportError as error:
-        raise CliError(
-            f"the sandbox needs the 'sandbox' extra ({error.name} is missing): "
-            'pip install "loyalty-ledger[cli,sandbox]"'
-        ) from None
-    region = state.region or "eu-west-1"
-    try:
-        return Sandbox(region=region, **options).start()
-    except OSError as error:
-        raise CliError(f"cannot start the emulator on 127.0.0.1: {error}") from None
+__all__ = ["sandbox"]
 
 
 def _exports(running: Sandbox) -> dict[str, str]:
@@ -72,24 +56,7 @@ def sandbox(
         if state.json:
             state.emit_json({"endpointUrl": running.endpoint_url, "environment": exports})
         else:
-            from rich.table import Table
-
-            console = state.console()
-            console.print(f"[bold]loyalty sandbox[/] running at {running.endpoint_url}")
-            table = Table(show_header=True, header_style="bold")
-            table.add_column("resource")
-            table.add_column("name / URL / ARN", overflow="fold")
-            resources = running.resources
-            table.add_row("table", resources.table_name)
-            table.add_row("booking topic", resources.topic_arn)
-            table.add_row("ingest queue", resources.ingest_queue_url)
-            table.add_row("dead-letter queue", resources.dead_letter_queue_url)
-            table.add_row("aggregate failure queue", resources.failure_queue_url)
-            console.print(table)
-            console.print("Point boto3 and the loyalty CLI at it:")
-            for name, value in exports.items():
-                console.print(f"  export {name}={value}", soft_wrap=True)
-            console.print("Ctrl-C to stop.")
+            print_resources(state.console(), running, exports)
         try:
             while not stopped.wait(0.5):
                 pass

@@ -1,0 +1,365 @@
+"""The demo: a scenario's traffic through a running sandbox, then a check of the final state.
+
+:func:`run_demo` publishes the scenario's two waves, waits for the pipeline to drain and the fake
+transactions to expire, repairs and replays the poison message from the dead-letter queue, and
+compares what the ledger and the aggregates hold with what the scenario implies. It prints
+nothing: progress goes to ``on_progress`` and notes to ``on_note``, so any front end can show it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from loyalty.errors import InvalidBookingMessage
+from loyalty.inbound.sqs import lambda_sqs_record, parse_sqs_record
+from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
+from loyalty.settings import Settings
+from loyalty_sandbox.scenario import repair_poison
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from loyalty.domain.tiers import TierPolicy
+    from loyalty.publishing import SnsBookingMessage
+    from loyalty_sandbox.engine import Sandbox
+    from loyalty_sandbox.scenario import Scenario
+
+__all__ = ["DemoCheck", "DemoError", "DemoProgress", "DemoReport", "run_demo", "tier_policy"]
+
+_PUBLISH_BATCH = 10  # SNS PublishBatch takes at most 10 entries
+_MAX_BACKLOG = 150  # moto's SQS slows down with a deep queue; publish no faster than ingest
+
+
+class DemoError(Exception):
+    """The demo could not run to the end (publishing failed, a stage timed out)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoProgress:
+    """Where the pipeline is: messages published, ingested, and stream records aggregated."""
+
+    published: int
+    to_publish: int
+    ingested: int
+    aggregated: int
+    to_aggregate: int
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCheck:
+    """One self-check: what is claimed, whether it holds, and the evidence."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class DemoReport:
+    """What the demo did and found."""
+
+    seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+    customers: list[dict[str, Any]] = field(default_factory=list)
+    dead_letter: dict[str, Any] = field(default_factory=dict)
+    checks: list[DemoCheck] = field(default_factory=list)
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[DemoCheck]:
+        """The checks that did not hold."""
+        return [check for check in self.checks if not check.ok]
+
+    def as_json(self) -> dict[str, Any]:
+        """The report as a JSON object."""
+        return {
+            "seconds": round(self.seconds, 1),
+            "stages": self.stages,
+            "counts": self.counts,
+            "deadLetter": self.dead_letter,
+            "customers": self.customers,
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+        }
+
+
+def tier_policy(running: Sandbox) -> TierPolicy:
+    """The tier thresholds the sandbox's handlers use (from the same environment variables)."""
+    environ = {**os.environ, "LOYALTY_TABLE_NAME": running.resources.table_name}
+    return Settings.from_environ(environ).policy.tiers
+
+
+class _Pipeline:
+    """The running sandbox seen by the demo: publishing with backpressure, draining, progress."""
+
+    def __init__(self, running: Sandbox, on_progress: Callable[[DemoProgress], None]) -> None:
+        self.running = running
+        self.on_progress = on_progress
+        self.published = 0
+        self.to_publish = 0
+
+    def report_progress(self) -> None:
+        counters = self.running.counters()
+        ingest, stream = counters["ingest"], counters["aggregate"]
+        dead = self.running.queue_depth(self.running.resources.dead_letter_queue_url)
+        kept = stream.get("records_read", 0) - stream.get("records_filtered", 0)
+        done = stream.get("records_done", 0) + stream.get("records_discarded", 0)
+        self.on_progress(
+            DemoProgress(
+                published=self.published,
+                to_publish=self.to_publish,
+                ingested=ingest.get("messages_deleted", 0) + dead,
+                aggregated=done,
+                to_aggregate=kept,
+            )
+        )
+
+    def publish(self, messages: Sequence[SnsBookingMessage]) -> None:
+        sns = self.running.client("sns")
+        resources = self.running.resources
+        self.to_publish += len(messages)
+        for start in range(0, len(messages), _PUBLISH_BATCH):
+            # Checked every few requests: each check costs the emulator a scan of the queue.
+            checkpoint = start % (5 * _PUBLISH_BATCH) == 0
+            while (
+                checkpoint and self.running.queue_depth(resources.ingest_queue_url) > _MAX_BACKLOG
+            ):
+                self.report_progress()
+                time.sleep(0.1)
+            chunk = messages[start : start + _PUBLISH_BATCH]
+            response = sns.publish_batch(
+                TopicArn=resources.topic_arn,
+                PublishBatchRequestEntries=[
+                    {"Id": str(index), **message} for index, message in enumerate(chunk)
+                ],
+            )
+            if response.get("Failed"):
+                raise DemoError(f"publishing failed: {response['Failed'][0]}")
+            self.published += len(chunk)
+            if checkpoint:
+                self.report_progress()
+        self.report_progress()
+
+    def drain(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            self.report_progress()
+            try:
+                self.running.drain(timeout=0.5)
+            except TimeoutError:
+                if time.monotonic() > deadline:
+                    raise DemoError(f"the pipeline did not drain within {timeout:g}s") from None
+                continue
+            self.report_progress()
+            return
+
+    def wait_for_expiry(self, fakes: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.running.counters()["aggregate"].get("ledger_expired", 0) < fakes:
+            if time.monotonic() > deadline:
+                raise DemoError(f"the fake transactions did not expire within {timeout:g}s")
+            self.report_progress()
+            time.sleep(0.2)
+
+
+def run_demo(
+    running: Sandbox,
+    scenario: Scenario,
+    *,
+    fake_ttl: int,
+    timeout: float,
+    on_progress: Callable[[DemoProgress], None],
+    on_note: Callable[[str], None],
+) -> DemoReport:
+    """Run ``scenario`` through ``running`` (started with the handlers' fake TTL ``fake_ttl``).
+
+    Raises
+    ------
+    DemoError
+        If publishing fails or a stage takes longer than ``timeout`` seconds.
+    """
+    report = DemoReport()
+    started = mark = time.monotonic()
+
+    def stage(name: str) -> None:
+        nonlocal mark
+        now = time.monotonic()
+        report.stages[name] = round(now - mark, 1)
+        mark = now
+
+    pipeline = _Pipeline(running, on_progress)
+    pipeline.publish(scenario.first_wave)
+    pipeline.drain(timeout)
+    stage("first wave")
+    # Cancellations of confirmed bookings, late confirmations, fakes and the poison.
+    pipeline.publish(scenario.second_wave)
+    pipeline.drain(timeout)
+    stage("second wave and dead-lettering")
+    pipeline.wait_for_expiry(scenario.fakes, fake_ttl + timeout)
+    pipeline.drain(timeout)
+    stage("fake points expiring")
+    sent_to_dlq = running.queue_depth(running.resources.dead_letter_queue_url)
+    on_note(
+        f"drained: {sent_to_dlq} message(s) in the dead-letter queue; "
+        "repairing the poison message and replaying it"
+    )
+    report.dead_letter = _replay_dead_letters(running)
+    pipeline.drain(timeout)
+    stage("replay")
+    report.counts = _counts(running, scenario, sent_to_dlq)
+    report.customers = _customers(running, scenario)
+    report.checks = _checks(running, scenario, report)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _replay_dead_letters(running: Sandbox) -> dict[str, Any]:
+    """Repair the poison message and put it back in the ingest queue; delete it after sending."""
+    sqs = running.client("sqs")
+    resources = running.resources
+    messages = sqs.receive_message(
+        QueueUrl=resources.dead_letter_queue_url,
+        MaxNumberOfMessages=10,
+        MessageAttributeNames=["All"],
+        MessageSystemAttributeNames=["All"],
+        WaitTimeSeconds=1,
+    ).get("Messages", [])
+    replayed: dict[str, Any] = {"messages": len(messages), "reasons": []}
+    for message in messages:
+        record = lambda_sqs_record(
+            message, queue_arn=resources.dead_letter_queue_arn, region=running.region
+        )
+        try:
+            parse_sqs_record(record)
+            reason = "valid"
+        except InvalidBookingMessage as error:
+            reason = str(error)
+        replayed["reasons"].append(reason)
+        replayed["receives"] = int(message.get("Attributes", {}).get("ApproximateReceiveCount", 0))
+        sqs.send_message(
+            QueueUrl=resources.ingest_queue_url,
+            MessageBody=repair_poison(message.get("Body", "")),
+            MessageAttributes=message.get("MessageAttributes", {}),
+        )
+        sqs.delete_message(
+            QueueUrl=resources.dead_letter_queue_url, ReceiptHandle=message["ReceiptHandle"]
+        )
+    return replayed
+
+
+def _repository(running: Sandbox) -> DynamoDBLoyaltyRepository:
+    return DynamoDBLoyaltyRepository(running.client("dynamodb"), running.resources.table_name)
+
+
+def _expected_level(points: int, silver: int, gold: int) -> str:
+    # Written out from the tier rule (docs/architecture.md), not through the library's tier
+    # function, so that the check does not trust the code it checks.
+    if points >= gold:
+        return "GOLD"
+    return "SILVER" if points >= silver else "BRONZE"
+
+
+def _customers(running: Sandbox, scenario: Scenario) -> list[dict[str, Any]]:
+    tiers = tier_policy(running)
+    repository = _repository(running)
+    expected = scenario.expected_points()
+    rows = []
+    for customer in scenario.customers:
+        summary = repository.get_summary(customer, tiers)
+        rows.append(
+            {
+                "customerId": customer,
+                "points": summary.points,
+                "level": summary.tier.value,
+                "remainingPoints": summary.remaining_points,
+                "expectedPoints": expected[customer],
+                "expectedLevel": _expected_level(expected[customer], tiers.silver, tiers.gold),
+            }
+        )
+    return rows
+
+
+def _ledger(running: Sandbox) -> dict[tuple[str, str], list[str]]:
+    ledger: dict[tuple[str, str], list[str]] = {}
+    for transaction in _repository(running).scan_ledger():
+        key = (transaction.customer_id, transaction.booking_id)
+        ledger.setdefault(key, []).append(transaction.status.value)
+    return ledger
+
+
+def _checks(running: Sandbox, scenario: Scenario, report: DemoReport) -> list[DemoCheck]:
+    wrong = [
+        f"{row['customerId']}: {row['points']} {row['level']} (expected "
+        f"{row['expectedPoints']} {row['expectedLevel']})"
+        for row in report.customers
+        if (row["points"], row["level"]) != (row["expectedPoints"], row["expectedLevel"])
+    ]
+    ledger = _ledger(running)
+    expected_ledger = scenario.expected_ledger()
+    ledger_wrong = sorted(
+        f"{customer}/{booking}"
+        for customer, booking in set(ledger) | set(expected_ledger)
+        if ledger.get((customer, booking)) != [expected_ledger.get((customer, booking))]
+    )
+    counts = report.counts
+    distinct = len(scenario.bookings) + 1
+    cancelled = sum(1 for booking in scenario.bookings if booking.cancelled)
+    dead_letters = running.queue_depth(running.resources.dead_letter_queue_url)
+    failures = running.queue_depth(running.resources.failure_queue_url)
+    return [
+        DemoCheck(
+            "every customer's points and tier match the scenario",
+            not wrong,
+            "; ".join(wrong[:3]) or f"{len(report.customers)} customers",
+        ),
+        DemoCheck(
+            "the ledger holds one transaction per booking, with the expected status",
+            not ledger_wrong,
+            ", ".join(ledger_wrong[:3]) or f"{len(ledger)} transactions",
+        ),
+        DemoCheck(
+            "each distinct booking was ingested once",
+            counts["ingested"] == distinct,
+            f"{counts['ingested']} of {distinct}",
+        ),
+        DemoCheck(
+            "every cancellation revoked its booking",
+            counts["revoked"] == cancelled,
+            f"{counts['revoked']} of {cancelled}",
+        ),
+        DemoCheck(
+            "every fake transaction expired through TTL",
+            counts["expired"] == scenario.fakes,
+            f"{counts['expired']} of {scenario.fakes}",
+        ),
+        DemoCheck(
+            "the poison message went to the DLQ and landed once replayed",
+            counts["sent_to_dlq"] == 1 and dead_letters == 0,
+            f"{counts['sent_to_dlq']} dead-lettered, {dead_letters} left",
+        ),
+        DemoCheck(
+            "no stream batch was discarded",
+            failures == 0,
+            f"{failures} on-failure record(s)",
+        ),
+    ]
+
+
+def _counts(running: Sandbox, scenario: Scenario, sent_to_dlq: int) -> dict[str, int]:
+    counters = running.counters()
+    ingest, stream = counters["ingest"], counters["aggregate"]
+    inserted = stream.get("ledger_inserted_active", 0) + stream.get("ledger_inserted_revoked", 0)
+    changes = inserted + stream.get("ledger_revoked", 0)
+    return {
+        "published": scenario.messages + 1,  # and the replayed poison message
+        "ingested": inserted,
+        "duplicates_ignored": ingest.get("messages_deleted", 0) - changes,
+        "revoked": stream.get("ledger_revoked", 0) + stream.get("ledger_inserted_revoked", 0),
+        "expired": stream.get("ledger_expired", 0),
+        "sent_to_dlq": sent_to_dlq,
+        "failed_deliveries_retried": ingest.get("messages_failed", 0),
+        "ingest_batches": ingest.get("batches", 0),
+        "aggregate_batches": stream.get("batches", 0),
+    }
