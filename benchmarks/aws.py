@@ -24,13 +24,15 @@ from loyalty.domain.aggregates import CustomerAggregate
 from loyalty.domain.tiers import Tier
 from loyalty.repository.dynamodb import dynamodb_client_config
 from loyalty.repository.items import aggregate_to_item
-from tests.support.aws import REGION, RequestCounter
+from loyalty.testing import RequestCounter
 
 if TYPE_CHECKING:
     from collections import Counter
     from collections.abc import Iterator, Mapping
 
     from mypy_boto3_dynamodb import DynamoDBClient
+
+REGION = "eu-west-1"
 
 __all__ = [
     "READ_OPERATIONS",
@@ -93,7 +95,7 @@ def write_units(size_before: int, size_after: int) -> int:
 
 
 class CostMeter:
-    """Requests by operation (``tests.support.aws.RequestCounter``) and write units of one client.
+    """Requests by operation (``loyalty.testing.RequestCounter``) and write units of one client.
 
     Before each write the stored item is read through a second, unmetered client; after it, the
     item is read again. Use it with sequential writes (``InlineExecutor``): concurrent writes to

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from aws_lambda_powertools.utilities.idempotency import (
@@ -28,11 +29,10 @@ from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
 from loyalty.repository.items import aggregate_key, transaction_to_item
 from loyalty.services.aggregate import AggregateCache, aggregate_stream_event
 from loyalty.services.ingest import ingest_sqs_event, transaction_for
-from tests.support.aws import create_table
-from tests.support.builders import (
+from loyalty.testing import (
     LambdaContext,
     booking_body,
-    fixed_clock,
+    create_ledger_table,
     sqs_event,
     sqs_record,
     stream_record,
@@ -64,6 +64,12 @@ AGGREGATE_SHAPES = ((100, 1), (100, 10), (100, 50), (100, 100))
 """(records, distinct customers) per stream batch: from all one customer to all distinct."""
 
 _bookings = itertools.count(1)
+_NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def _fixed_clock() -> datetime:
+    # One instant for every transaction, so item sizes (and write units) do not vary by run.
+    return _NOW
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +136,7 @@ def transaction_stream_event(records: int, customers: int, prefix: str) -> dict[
 def moto_ledger(*, idempotency_table: bool = False) -> Iterator[DynamoDBClient]:
     with fake_aws_environment(), mock_aws():
         client = dynamodb_client()
-        create_table(client, LEDGER_TABLE)
+        create_ledger_table(client, LEDGER_TABLE)
         if idempotency_table:
             # The table Powertools documents for its DynamoDB persistence layer.
             client.create_table(
@@ -148,10 +154,10 @@ def ingest_cost(messages: int) -> IngestCost:
         repository = DynamoDBLoyaltyRepository(client, LEDGER_TABLE)
         meter = CostMeter(client)
         event = sqs_event(*booking_records(messages))
-        ingest_sqs_event(event, repository, now=fixed_clock, executor=InlineExecutor())
+        ingest_sqs_event(event, repository, now=_fixed_clock, executor=InlineExecutor())
         new = RequestCost.of(meter)
         meter.reset()
-        ingest_sqs_event(event, repository, now=fixed_clock, executor=InlineExecutor())
+        ingest_sqs_event(event, repository, now=_fixed_clock, executor=InlineExecutor())
         return IngestCost(messages, new, RequestCost.of(meter))
 
 
@@ -178,7 +184,7 @@ def powertools_ingest_cost(messages: int) -> IngestCost:
         def handle(event: dict[str, Any]) -> None:
             for record in event["Records"]:
                 message = parse_sqs_record(record)
-                item = transaction_to_item(transaction_for(message, now=fixed_clock))
+                item = transaction_to_item(transaction_for(message, now=_fixed_clock))
                 record_booking(booking=message.event.model_dump(by_alias=True), item=item)
 
         meter = CostMeter(client)

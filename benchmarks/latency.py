@@ -29,7 +29,7 @@ from loyalty.concurrency import MAX_CONCURRENT_WRITES
 from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
 from loyalty.services.aggregate import AggregateCache, aggregate_stream_event
 from loyalty.services.ingest import ingest_sqs_event
-from tests.support.builders import sqs_event
+from loyalty.testing import sqs_event
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -20,7 +20,7 @@ from loyalty.inbound.booking import BookingEvent
 from loyalty.repository.base import WriteOutcome
 from loyalty.services.aggregate import AggregateCache, aggregate_stream_event
 from loyalty.services.ingest import ingest_sqs_event
-from tests.support.builders import sqs_event
+from loyalty.testing import sqs_event
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterator

@@ -5,10 +5,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import os
-import time
-import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3
@@ -20,7 +17,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from types import ModuleType
 
-__all__ = ["Handler", "LocalLambdaContext", "handler_path", "load_function"]
+__all__ = ["Handler", "handler_path", "load_function"]
 
 _loads = itertools.count(1)
 
@@ -32,27 +29,6 @@ class Handler(Protocol):
     """A Lambda handler: ``handler(event, context) -> response``."""
 
     def __call__(self, event: dict[str, Any], context: Any, /) -> Any: ...
-
-
-@dataclass(slots=True)
-class LocalLambdaContext:
-    """The Lambda context object the handlers (and Powertools) read."""
-
-    function_name: str
-    timeout_seconds: int
-    region: str
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 256
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    _started: float = field(default_factory=time.monotonic)
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:{self.region}:123456789012:function:{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        elapsed = time.monotonic() - self._started
-        return max(0, int((self.timeout_seconds - elapsed) * 1000))
 
 
 def handler_path(name: str) -> Path:

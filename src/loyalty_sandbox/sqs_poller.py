@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from loyalty.inbound.batch_response import failed_identifiers
 from loyalty.inbound.sqs import lambda_sqs_record
-from loyalty_sandbox.functions import LocalLambdaContext
+from loyalty.testing import LambdaContext
 from loyalty_sandbox.stats import Stats
 from loyalty_sandbox.workers import PollingWorker
 
@@ -105,7 +105,7 @@ class SqsPoller(PollingWorker):
             for message in messages
         ]
         ids = [record["messageId"] for record in records]
-        context = LocalLambdaContext(
+        context = LambdaContext(
             function_name=self._function_name,
             timeout_seconds=self._settings.function_timeout,
             region=self._region,

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from loyalty.inbound.batch_response import failed_identifiers
 from loyalty.inbound.streams import TTL_USER_IDENTITY
+from loyalty.testing import LambdaContext
 from loyalty_sandbox.filters import EventFilter
-from loyalty_sandbox.functions import LocalLambdaContext
 from loyalty_sandbox.stats import Stats
 from loyalty_sandbox.workers import PollingWorker
 
@@ -256,7 +256,7 @@ class StreamPoller(PollingWorker):
 
     def _process(self, shard: _Shard) -> None:
         batch = shard.buffer[: shard.limit]
-        context = LocalLambdaContext(
+        context = LambdaContext(
             function_name=self._function_name,
             timeout_seconds=self._settings.function_timeout,
             region=self._region,
@@ -316,7 +316,7 @@ class StreamPoller(PollingWorker):
         record: dict[str, Any] = {
             "requestContext": {
                 "requestId": str(uuid.uuid4()),
-                "functionArn": LocalLambdaContext(
+                "functionArn": LambdaContext(
                     self._function_name, self._settings.function_timeout, self._region
                 ).invoked_function_arn,
                 "condition": "RetryAttemptsExhausted",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from loyalty import DynamoDBLoyaltyRepository, booking_event, build_sns_message, tier_of
+from loyalty.testing import LambdaContext
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -87,22 +88,12 @@ def get_points(get_function: ModuleType, customer: str) -> dict[str, Any]:
         "body": None,
         "isBase64Encoded": False,
     }
-    response = get_function.handler(event, _Context())
+    response = get_function.handler(
+        event, LambdaContext(function_name="GetPointsFunction", timeout_seconds=10)
+    )
     assert response["statusCode"] == 200, response
     body: dict[str, Any] = json.loads(response["body"])
     return body
-
-
-class _Context:
-    function_name = "GetPointsFunction"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:GetPointsFunction"
-    aws_request_id = "00000000-0000-0000-0000-000000000000"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 10_000
 
 
 @dataclass(frozen=True)

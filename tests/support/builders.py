@@ -1,139 +1,40 @@
-"""Builders of the real event shapes the handlers receive (shared by every test level)."""
+"""Builders of the real event shapes the handlers receive (shared by every test level).
+
+The generic ones are the library's (``loyalty.testing``), so the tests, the benchmarks and the
+sandbox all use the same shapes; the ones here carry this suite's fixed clock and API events.
+"""
 
 from __future__ import annotations
 
-import itertools
-import json
 from datetime import UTC, datetime
 from typing import Any
 
-from loyalty.inbound.streams import lambda_stream_record
+from loyalty.testing import (
+    LambdaContext,
+    booking_body,
+    sqs_event,
+    sqs_record,
+    stream_record,
+    transaction_image,
+)
 
-_ids = itertools.count(1)
+__all__ = [
+    "FIXED_NOW",
+    "LambdaContext",
+    "api_event",
+    "booking_body",
+    "fixed_clock",
+    "sqs_event",
+    "sqs_record",
+    "stream_record",
+    "transaction_image",
+]
 
 FIXED_NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def fixed_clock() -> datetime:
     return FIXED_NOW
-
-
-def booking_body(
-    customer_id: str = "customer-1",
-    booking_id: str = "booking-1",
-    amount: Any = 12_345,
-    **extra: Any,
-) -> dict[str, Any]:
-    return {
-        "customerId": customer_id,
-        "booking": {"id": booking_id, "reference": "ABC123", "outboundFlightId": "LH-1234"},
-        "payment": {"receipt": "receipt-1", "amount": amount},
-        **extra,
-    }
-
-
-def sqs_record(
-    body: Any,
-    *,
-    status: str | None = "confirmed",
-    envelope: bool = False,
-    attributes: dict[str, str] | None = None,
-    message_id: str | None = None,
-    raw_body: str | None = None,
-) -> dict[str, Any]:
-    """An SQS record as Lambda delivers it, from SNS raw delivery or with the SNS envelope."""
-    attributes = dict(attributes or {})
-    if status is not None:
-        attributes["Booking.Status"] = status
-    text = raw_body if raw_body is not None else json.dumps(body)
-    message_id = message_id or f"msg-{next(_ids)}"
-    if envelope:
-        text = json.dumps(
-            {
-                "Type": "Notification",
-                "MessageId": f"sns-{message_id}",
-                "TopicArn": "arn:aws:sns:eu-west-1:123456789012:bookings",
-                "Message": text,
-                "MessageAttributes": {
-                    name: {"Type": "String", "Value": value} for name, value in attributes.items()
-                },
-            }
-        )
-        sqs_attributes: dict[str, Any] = {}
-    else:
-        sqs_attributes = {
-            name: {"stringValue": value, "dataType": "String"} for name, value in attributes.items()
-        }
-    return {
-        "messageId": message_id,
-        "receiptHandle": f"handle-{message_id}",
-        "body": text,
-        "attributes": {"ApproximateReceiveCount": "1"},
-        "messageAttributes": sqs_attributes,
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:loyalty-ingest",
-        "awsRegion": "eu-west-1",
-    }
-
-
-def sqs_event(*records: dict[str, Any]) -> dict[str, Any]:
-    return {"Records": list(records)}
-
-
-class LambdaContext:
-    """The attributes of a Lambda context object that Powertools reads."""
-
-    function_name = "loyalty-test"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:loyalty-test"
-    aws_request_id = "00000000-0000-0000-0000-000000000000"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 30_000
-
-
-def transaction_image(
-    customer_id: str = "customer-1",
-    booking_id: str = "booking-1",
-    points: int = 1_000,
-    status: str = "ACTIVE",
-) -> dict[str, Any]:
-    """A stored transaction item as it appears in a stream image."""
-    return {
-        "pk": {"S": f"TXN#{customer_id}"},
-        "sk": {"S": f"BOOKING#{booking_id}"},
-        "transaction_id": {"S": "2ItvKRdnhMhJAUX6AiJ3c1Kuk4X"},
-        "customer_id": {"S": customer_id},
-        "booking_id": {"S": booking_id},
-        "points": {"N": str(points)},
-        "status": {"S": status},
-        "created_at": {"S": "2026-11-24T12:00:00.000Z"},
-        "expires_at": {"N": "1795000000"},
-        "fake": {"BOOL": False},
-    }
-
-
-_sequence = itertools.count(100_000_000_000_000_000_000)
-_STREAM_SOURCE = {
-    "awsRegion": "eu-west-1",
-    "eventSourceARN": "arn:aws:dynamodb:eu-west-1:123456789012:table/loyalty/stream/2026",
-}
-
-
-def stream_record(
-    old: dict[str, Any] | None,
-    new: dict[str, Any] | None,
-    *,
-    sequence_number: int | None = None,
-    ttl: bool = False,
-) -> dict[str, Any]:
-    """A DynamoDB Streams record as Lambda delivers it (NEW_AND_OLD_IMAGES)."""
-    number = sequence_number if sequence_number is not None else next(_sequence)
-    record = lambda_stream_record(old, new, str(number), ttl_removal=ttl, source=_STREAM_SOURCE)
-    record["dynamodb"] |= {"ApproximateCreationDateTime": 1_795_000_000, "SizeBytes": 256}
-    return record
 
 
 def api_event(customer_id: str | None, *, sub: str | None, groups: Any = None) -> dict[str, Any]:
