@@ -276,7 +276,7 @@ def test_the_queue_subscribes_raw_to_the_booking_statuses_ingest_understands() -
     assert subscription["FilterPolicyScope"] == "MessageAttributes"
     allowed = subscription["FilterPolicy"]["Booking.Status"]
     assert {v for v in allowed if isinstance(v, str)} == {s.value for s in BookingStatus}
-    # A message without the attribute is a confirm (DESIGN §4).
+    # A message without the attribute is a confirm (docs/architecture.md, the booking event).
     assert {"exists": False} in allowed
     statement = RESOURCES["IngestQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
     assert statement["Principal"] == {"Service": "sns.amazonaws.com"}

@@ -1,4 +1,4 @@
-"""Every rejected message gets an error naming the field and the reason (DESIGN §5.3)."""
+"""Every rejected message gets an error naming the field and the reason."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""delta = value(NewImage) - value(OldImage), for every transition (DESIGN §4)."""
+"""delta = value(NewImage) - value(OldImage), for every transition (docs/architecture.md)."""
 
 from __future__ import annotations
 

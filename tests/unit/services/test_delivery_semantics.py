@@ -1,4 +1,4 @@
-"""Exactly-once aggregation under Lambda's real stream delivery semantics (DESIGN §5.1, §5.4).
+"""Exactly-once aggregation under Lambda's real stream delivery semantics.
 
 A model ledger emits stream records; a simulated Lambda poller cuts them into random batches,
 injects write failures, checkpoints at the lowest reported failure, bisects after a function
