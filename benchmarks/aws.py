@@ -182,7 +182,7 @@ class _RawBody(BytesIO):
 def _stored_aggregate(key: Mapping[str, Any]) -> dict[str, Any]:
     customer = key["pk"]["S"].removeprefix("AGG#")
     return aggregate_to_item(
-        CustomerAggregate(customer, 0, Tier.BRONZE, applied_sequence="0", version=1)
+        CustomerAggregate(customer, 0, Tier.BRONZE, lots=(), applied_sequence="0", version=1)
     )
 
 

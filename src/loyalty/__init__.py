@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "CustomerAggregate": "loyalty.domain.aggregates",
     "CustomerSummary": "loyalty.domain.aggregates",
+    "Lot": "loyalty.domain.aggregates",
     "EarnRule": "loyalty.domain.earning",
     "PointsPerMinorUnit": "loyalty.domain.earning",
     "DEFAULT_TIER_POLICY": "loyalty.domain.tiers",
@@ -26,6 +27,7 @@ _EXPORTS = {
     "remaining_points": "loyalty.domain.tiers",
     "tier_of": "loyalty.domain.tiers",
     "ExpiryPolicy": "loyalty.domain.transactions",
+    "ExpiryRounding": "loyalty.domain.transactions",
     "LoyaltyPolicy": "loyalty.domain.transactions",
     "Transaction": "loyalty.domain.transactions",
     "TransactionStatus": "loyalty.domain.transactions",
@@ -57,8 +59,10 @@ _EXPORTS = {
     "InMemoryLoyaltyRepository": "loyalty.repository.memory",
     "AggregateCache": "loyalty.services.aggregate",
     "AggregateResult": "loyalty.services.aggregate",
+    "ReconcileAction": "loyalty.services.aggregate",
+    "Reconciliation": "loyalty.services.aggregate",
     "aggregate_stream_event": "loyalty.services.aggregate",
-    "reconcile_aggregate": "loyalty.services.aggregate",
+    "reconcile_customer": "loyalty.services.aggregate",
     "IngestResult": "loyalty.services.ingest",
     "apply_booking": "loyalty.services.ingest",
     "ingest_sqs_event": "loyalty.services.ingest",
@@ -77,6 +81,7 @@ if TYPE_CHECKING:
     from loyalty.domain.aggregates import (
         CustomerAggregate as CustomerAggregate,
         CustomerSummary as CustomerSummary,
+        Lot as Lot,
     )
     from loyalty.domain.earning import (
         EarnRule as EarnRule,
@@ -91,6 +96,7 @@ if TYPE_CHECKING:
     )
     from loyalty.domain.transactions import (
         ExpiryPolicy as ExpiryPolicy,
+        ExpiryRounding as ExpiryRounding,
         LoyaltyPolicy as LoyaltyPolicy,
         Transaction as Transaction,
         TransactionStatus as TransactionStatus,
@@ -144,8 +150,10 @@ if TYPE_CHECKING:
     from loyalty.services.aggregate import (
         AggregateCache as AggregateCache,
         AggregateResult as AggregateResult,
+        ReconcileAction as ReconcileAction,
+        Reconciliation as Reconciliation,
         aggregate_stream_event as aggregate_stream_event,
-        reconcile_aggregate as reconcile_aggregate,
+        reconcile_customer as reconcile_customer,
     )
     from loyalty.services.ingest import (
         IngestResult as IngestResult,

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from loyalty.domain.tiers import TierPolicy
-from loyalty.domain.transactions import ExpiryPolicy, LoyaltyPolicy
+from loyalty.domain.transactions import ExpiryPolicy, ExpiryRounding, LoyaltyPolicy
 from loyalty.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ _CONFIGURABLE = (
     "LOYALTY_SILVER_THRESHOLD",
     "LOYALTY_GOLD_THRESHOLD",
     "LOYALTY_FAKE_TTL_SECONDS",
+    "LOYALTY_EXPIRY_ROUNDING",
     "LOYALTY_ADMIN_GROUP",
     "LOG_LEVEL",
     "POWERTOOLS_LOG_LEVEL",
@@ -92,6 +93,7 @@ class Settings:
     ---------------------
     ``LOYALTY_TABLE_NAME`` (required), ``LOYALTY_SILVER_THRESHOLD`` (50000),
     ``LOYALTY_GOLD_THRESHOLD`` (100000), ``LOYALTY_FAKE_TTL_SECONDS`` (86400),
+    ``LOYALTY_EXPIRY_ROUNDING`` (``day``; or ``none``, ``month``, ``quarter``),
     ``LOYALTY_ADMIN_GROUP`` (none), ``LOG_LEVEL`` / ``POWERTOOLS_LOG_LEVEL`` (INFO),
     ``POWERTOOLS_METRICS_NAMESPACE`` (Loyalty),
     ``LOYALTY_CONFIG_PARAMETER`` (none: the SSM parameter holding a JSON map of the others).
@@ -136,6 +138,12 @@ class Settings:
                 f"LOYALTY_SILVER_THRESHOLD ({silver}) must be below LOYALTY_GOLD_THRESHOLD ({gold})"
             )
         fake_ttl = _int(env, "LOYALTY_FAKE_TTL_SECONDS", 86_400, minimum=1)
+        rounding = (env.get("LOYALTY_EXPIRY_ROUNDING") or "").strip().lower() or "day"
+        if rounding not in set(ExpiryRounding):
+            raise ConfigurationError(
+                "LOYALTY_EXPIRY_ROUNDING must be one of "
+                f"{', '.join(ExpiryRounding)} (got {rounding!r})"
+            )
         log_level = (env.get("POWERTOOLS_LOG_LEVEL") or env.get("LOG_LEVEL") or "INFO").upper()
         if log_level not in _LOG_LEVELS:
             raise ConfigurationError(
@@ -144,7 +152,9 @@ class Settings:
         return cls(
             table_name=table_name,
             policy=LoyaltyPolicy(
-                expiry=ExpiryPolicy(fake=timedelta(seconds=fake_ttl)),
+                expiry=ExpiryPolicy(
+                    fake=timedelta(seconds=fake_ttl), rounding=ExpiryRounding(rounding)
+                ),
                 tiers=TierPolicy(silver=silver, gold=gold),
             ),
             admin_group=(env.get("LOYALTY_ADMIN_GROUP") or "").strip() or None,

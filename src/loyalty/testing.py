@@ -135,8 +135,13 @@ def transaction_image(
     booking_id: str = "booking-1",
     points: int = 1_000,
     status: str = "ACTIVE",
+    *,
+    expires_at: int = 4_102_444_800,
 ) -> dict[str, Any]:
-    """A stored transaction item as it appears in a stream image."""
+    """A stored transaction item as it appears in a stream image.
+
+    ``expires_at`` (epoch seconds) names its lot; by default 2100-01-01, so it counts in any test.
+    """
     return {
         **transaction_key(customer_id, booking_id),
         "transaction_id": {"S": "2ItvKRdnhMhJAUX6AiJ3c1Kuk4X"},
@@ -145,7 +150,7 @@ def transaction_image(
         "points": {"N": str(points)},
         "status": {"S": status},
         "created_at": {"S": "2026-11-24T12:00:00.000Z"},
-        "expires_at": {"N": "1795000000"},
+        "expires_at": {"N": str(expires_at)},
         "fake": {"BOOL": False},
     }
 

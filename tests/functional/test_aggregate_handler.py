@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import importlib
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 from botocore.config import Config
 
-from loyalty import DynamoDBLoyaltyRepository, InMemoryLoyaltyRepository, ingest_sqs_event
-from loyalty.services.aggregate import reconcile_aggregate
+from loyalty import (
+    AggregateConflict,
+    CustomerAggregate,
+    DynamoDBLoyaltyRepository,
+    InMemoryLoyaltyRepository,
+    Lot,
+    Tier,
+    ingest_sqs_event,
+)
 from tests.support.aws import REGION, TABLE_NAME, RequestCounter
 from tests.support.builders import LambdaContext, api_event, booking_body, sqs_event, sqs_record
 
@@ -71,10 +79,12 @@ def ingest(repository: DynamoDBLoyaltyRepository, *records: dict[str, Any]) -> N
     assert ingest_sqs_event(sqs_event(*records), repository).response() == {"batchItemFailures": []}
 
 
-def read(get_points: ModuleType, customer: str) -> dict[str, Any]:
+def read(get_points: ModuleType, customer: str, *, full: bool = False) -> dict[str, Any]:
+    """The read API's body; unless ``full``, only v1's three fields."""
     response = get_points.handler(api_event(customer, sub=customer), LambdaContext())
     assert response["statusCode"] == 200
-    return dict(json.loads(response["body"]))
+    body = dict(json.loads(response["body"]))
+    return body if full else {k: body[k] for k in ("points", "level", "remainingPoints")}
 
 
 def test_stream_records_become_aggregates_with_one_write_per_customer(
@@ -109,6 +119,12 @@ def test_stream_records_become_aggregates_with_one_write_per_customer(
         "level": "BRONZE",
         "remainingPoints": 20_000,
     }
+    body = read(get_points, "c-3", full=True)
+    assert (body["qualifyingPoints"], body["heldPoints"], body["arrears"]) == (30_000, 0, 0)
+    # Both bookings were created the same day: one lot, expiring at the end of a UTC day.
+    [lot] = body["expiring"]
+    assert lot["points"] == 30_000
+    assert lot["expiresAt"].endswith("T00:00:00.000Z")
 
 
 def test_the_aggregates_own_stream_records_are_skipped_and_redelivery_changes_nothing(
@@ -148,13 +164,14 @@ def test_stored_tier_always_matches_stored_points(
 def test_dynamodb_and_in_memory_repositories_agree_on_aggregate_conflicts(
     repository: DynamoDBLoyaltyRepository,
 ) -> None:
+    first = CustomerAggregate("c-1", 10, Tier.BRONZE, (Lot(4_102_444_800, 10, 10),), version=1)
+    second = replace(first, points=20, version=2)
     for store in (repository, InMemoryLoyaltyRepository()):
-        assert reconcile_aggregate(store, "c-1", 10, None)
-        first = store.get_aggregate("c-1")
-        assert first is not None
-        assert not reconcile_aggregate(store, "c-1", 20, None)
-        assert reconcile_aggregate(store, "c-1", 20, first)
-        assert not reconcile_aggregate(store, "c-1", 30, first)
-        stored = store.get_aggregate("c-1")
-        assert stored is not None
-        assert (stored.points, stored.version) == (20, 2)
+        store.save_aggregate(first, None)
+        with pytest.raises(AggregateConflict) as conflict:
+            store.save_aggregate(second, None)
+        assert conflict.value.current == first
+        store.save_aggregate(second, first)
+        with pytest.raises(AggregateConflict):
+            store.save_aggregate(replace(second, points=30), first)
+        assert store.get_aggregate("c-1") == second

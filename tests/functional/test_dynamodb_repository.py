@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from loyalty import DynamoDBLoyaltyRepository, Transaction, TransactionStatus, WriteOutcome
+from loyalty import (
+    CustomerAggregate,
+    DynamoDBLoyaltyRepository,
+    Lot,
+    Tier,
+    Transaction,
+    TransactionStatus,
+    WriteOutcome,
+)
 from tests.support.aws import TABLE_NAME, RequestCounter
 
 if TYPE_CHECKING:
@@ -95,3 +104,81 @@ def test_list_transactions_reads_only_that_customers_ledger(
     repository.record_transaction(replace(transaction(booking_id="b-9"), customer_id="c-2"))
     assert [t.booking_id for t in repository.list_transactions("c-1")] == ["b-1", "b-2", "b-3"]
     assert repository.get_transaction("c-1", "missing") is None
+
+
+AGGREGATE_KEY = {"pk": {"S": "AGG#c-1"}, "sk": {"S": "AGG"}}
+NOON = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+MIDNIGHT = int(datetime(2026, 11, 25, tzinfo=UTC).timestamp())
+
+
+def test_an_aggregate_stores_its_lots_by_expiry_and_reads_back_equal(
+    repository: DynamoDBLoyaltyRepository, dynamodb: DynamoDBClient
+) -> None:
+    aggregate = CustomerAggregate(
+        "c-1",
+        70_000,
+        Tier.SILVER,
+        (Lot(MIDNIGHT, 50_000, 50_000), Lot(MIDNIGHT + 86_400, 20_000, 20_000)),
+        qualifying_points=70_000,
+        applied_sequence="1" * 40,
+        applied_change_at="2026-11-24T11:00:00.000Z",
+        version=3,
+        updated_at="2026-11-24T12:00:00.000Z",
+    )
+    repository.save_aggregate(aggregate, None)
+    item = dynamodb.get_item(TableName=TABLE_NAME, Key=AGGREGATE_KEY)["Item"]
+    assert item["lots"]["M"][str(MIDNIGHT)] == {"M": {"e": {"N": "50000"}, "r": {"N": "50000"}}}
+    assert (item["points"], item["qualifying_points"], item["tier"]) == (
+        {"N": "70000"},
+        {"N": "70000"},
+        {"S": "SILVER"},
+    )
+    assert repository.get_aggregate("c-1") == aggregate
+
+
+def test_a_summary_is_one_get_item_computed_at_the_instant_asked(
+    repository: DynamoDBLoyaltyRepository, requests: RequestCounter
+) -> None:
+    lots = (Lot(MIDNIGHT, 50_000, 50_000), Lot(MIDNIGHT + 86_400, 20_000, 20_000))
+    repository.save_aggregate(CustomerAggregate("c-1", 70_000, Tier.SILVER, lots), None)
+    requests.reset()
+    summary = repository.get_summary("c-1", at=NOON)
+    assert (summary.points, summary.qualifying_points, summary.tier) == (
+        70_000,
+        70_000,
+        Tier.SILVER,
+    )
+    assert requests.calls == {"GetItem": 1}
+    later = repository.get_summary("c-1", at=datetime.fromtimestamp(MIDNIGHT, UTC))
+    assert (later.points, later.tier, later.expiring) == (20_000, Tier.BRONZE, lots[1:])
+
+
+def test_an_aggregate_written_by_v1_keeps_answering_its_balance_until_upgraded(
+    repository: DynamoDBLoyaltyRepository, dynamodb: DynamoDBClient
+) -> None:
+    dynamodb.put_item(
+        TableName=TABLE_NAME,
+        Item={
+            **AGGREGATE_KEY,
+            "customer_id": {"S": "c-1"},
+            "points": {"N": "60000"},
+            "tier": {"S": "SILVER"},
+            "applied_sequence": {"S": "100000000000000000000"},
+            "version": {"N": "4"},
+        },
+    )
+    stored = repository.get_aggregate("c-1")
+    assert stored is not None
+    assert (stored.has_lots, stored.points, stored.qualifying_points) == (False, 60_000, 60_000)
+    summary = repository.get_summary("c-1", at=NOON)
+    assert summary.as_response() == {
+        "points": 60_000,
+        "level": "SILVER",
+        "remainingPoints": 40_000,
+        "qualifyingPoints": 60_000,
+        "heldPoints": 0,
+        "arrears": 0,
+        "expiring": [],
+    }
+    repository.save_aggregate(replace(stored, version=5), stored)
+    assert "lots" not in dynamodb.get_item(TableName=TABLE_NAME, Key=AGGREGATE_KEY)["Item"]

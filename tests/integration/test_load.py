@@ -48,7 +48,7 @@ def test_two_thousand_events_over_two_hundred_customers_drain_and_backfill_repor
     # The operator's check agrees: the whole table, scanned in parallel segments.
     result = CliRunner().invoke(
         app,
-        ["--output", "json", "backfill", "--dry-run", "--settle", "0"],
+        ["--output", "json", "backfill", "--dry-run"],
         env=sandbox.environment(),
     )
     assert result.exit_code == 0, result.output

@@ -1,8 +1,14 @@
-"""Aggregates: a customer's points and tier, folded exactly once from ledger changes.
+"""Aggregates: a customer's points in lots, folded exactly once from ledger changes, read at an instant.
 
-The delta rule (docs/architecture.md): every change to a transaction item contributes
-``value(new) - value(old)``, where ``value`` is :attr:`Transaction.value` (0 for a missing image).
-It covers insert, revoke, reinstate, points change, TTL expiry and manual deletion alike.
+Lots (decision 0007): a transaction's points sit in the lot of its expiry instant; the aggregate
+keeps per lot the points earned (ACTIVE points, what qualifies for the tier) and the points
+remaining (what can be spent). A read at instant t counts only lots expiring after t, so expiry
+is punctual whether or not DynamoDB's TTL has removed the transactions yet.
+
+The delta rule (docs/architecture.md), per lot: every change to a transaction item contributes
+``-value(old)`` to the lot of the old image's expiry and ``+value(new)`` to the lot of the new
+image's, where ``value`` is :attr:`Transaction.value` (0 for a missing image). A contribution to a
+lot that has expired when it is applied changes nothing: those points no longer count anyway.
 
 Exactly-once (decision 0003): each aggregate remembers the highest stream sequence number it has
 applied; a change at or below it is a redelivery and is skipped.
@@ -10,19 +16,94 @@ applied; a change at or below it is a redelivery and is skipped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
+from loyalty.domain.clock import format_timestamp, parse_timestamp
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, Tier, TierPolicy
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from loyalty.domain.transactions import Transaction
+
 __all__ = [
+    "EXPIRING_LOTS_SHOWN",
+    "STREAM_SETTLED_AFTER",
     "CustomerAggregate",
     "CustomerSummary",
     "FoldResult",
     "LedgerChange",
+    "LedgerImage",
+    "Lot",
     "fold_changes",
+    "lots_of",
     "reconciled",
+    "unapplied_changes",
 ]
+
+EXPIRING_LOTS_SHOWN = 3
+"""How many of the next expiring lots a summary lists."""
+
+STREAM_SETTLED_AFTER = timedelta(hours=24, minutes=15)
+"""After this long, a ledger change's stream record has been processed or trimmed: DynamoDB
+Streams keep records 24 hours, and a ledger write lands at most one ingest timeout (30 s, well
+under the 15 minutes allowed) after the time it carries."""
+
+
+def _epoch(moment: datetime) -> float:
+    if moment.tzinfo is None:
+        raise ValueError("instants must be timezone-aware")
+    return moment.timestamp()
+
+
+@dataclass(frozen=True, slots=True)
+class Lot:
+    """The points of a customer that expire together, at ``expires_at`` (epoch seconds).
+
+    ``earned`` is what ACTIVE transactions put in the lot (it sets the tier); ``remaining`` is
+    what is left to spend (equal to ``earned`` until redemption spends from it).
+    """
+
+    expires_at: int
+    earned: int
+    remaining: int
+
+    def counts_at(self, at: datetime) -> bool:
+        """Whether the lot still counts at instant ``at``: its expiry is after ``at``."""
+        return self.expires_at > _epoch(at)
+
+    @property
+    def expires_at_iso(self) -> str:
+        """The expiry as an ISO 8601 UTC string."""
+        return format_timestamp(datetime.fromtimestamp(self.expires_at, UTC))
+
+
+def lots_of(transactions: Iterable[Transaction], at: datetime) -> tuple[Lot, ...]:
+    """The lots that a set of ledger transactions makes at instant ``at``, earliest expiry first.
+
+    Only ACTIVE points in lots expiring after ``at`` count; a lot with no points is left out.
+    """
+    now = _epoch(at)
+    earned: dict[int, int] = {}
+    for transaction in transactions:
+        if transaction.expires_at > now and transaction.value:
+            earned[transaction.expires_at] = (
+                earned.get(transaction.expires_at, 0) + transaction.value
+            )
+    return tuple(Lot(expiry, points, points) for expiry, points in sorted(earned.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerImage:
+    """One side (old or new image) of a transaction's stream record, reduced to what counts."""
+
+    expires_at: int
+    value: int
+    """:attr:`Transaction.value`: the points if ACTIVE, else 0."""
+    changed_at: str | None = None
+    """:attr:`Transaction.changed_at` of the image (None if the image lacks it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,27 +112,100 @@ class LedgerChange:
 
     customer_id: str
     sequence_number: str
-    delta: int
-    expired: bool = False
+    old: LedgerImage | None
+    new: LedgerImage | None
+    ttl_removal: bool = False
+    """The record is a deletion by DynamoDB's TTL service."""
 
     @property
     def position(self) -> int:
         """The sequence number as an integer (sequence numbers are decimal strings, 21-40 digits)."""
         return int(self.sequence_number)
 
+    @property
+    def delta(self) -> int:
+        """``value(new) - value(old)``: the change to the customer's total, whatever the lots."""
+        return (self.new.value if self.new else 0) - (self.old.value if self.old else 0)
+
+    @property
+    def removal(self) -> bool:
+        """The transaction left the ledger (a manual deletion or TTL)."""
+        return self.new is None
+
+    def lot_deltas(self) -> dict[int, int]:
+        """The change to each lot: ``-value(old)`` to the old image's, ``+value(new)`` to the new's."""
+        deltas: dict[int, int] = {}
+        for image, sign in ((self.old, -1), (self.new, 1)):
+            if image is not None and image.value:
+                deltas[image.expires_at] = deltas.get(image.expires_at, 0) + sign * image.value
+        return deltas
+
+    @property
+    def changed_at(self) -> str | None:
+        """The newest ledger change time either image carries."""
+        stamps = [image.changed_at for image in (self.old, self.new) if image and image.changed_at]
+        return max(stamps, key=parse_timestamp) if stamps else None
+
 
 @dataclass(frozen=True, slots=True)
-class CustomerAggregate:
-    """The stored aggregate of one customer.
+class CustomerSummary:
+    """What a reader sees at an instant.
 
-    ``applied_sequence`` is the high-water mark of applied stream records; ``version`` increases
-    on every write and is what concurrent writers condition on.
+    ``points`` is spendable, ``qualifying_points`` sets ``tier`` and ``remaining_points`` (points
+    still needed for the next tier); ``expiring`` lists the next lots to expire.
     """
 
     customer_id: str
     points: int
     tier: Tier
+    remaining_points: int
+    qualifying_points: int
+    held_points: int = 0
+    arrears: int = 0
+    expiring: tuple[Lot, ...] = ()
+
+    @classmethod
+    def empty(cls, customer_id: str, tiers: TierPolicy = DEFAULT_TIER_POLICY) -> CustomerSummary:
+        """The summary of a customer without an aggregate: nothing earned, lowest tier."""
+        return cls(customer_id, 0, tiers.tier_of(0), tiers.remaining_points(0), 0)
+
+    def as_response(self) -> dict[str, Any]:
+        """The read API's body (``points`` spendable; instants as ISO 8601 UTC strings)."""
+        return {
+            "points": self.points,
+            "level": self.tier.value,
+            "remainingPoints": self.remaining_points,
+            "qualifyingPoints": self.qualifying_points,
+            "heldPoints": self.held_points,
+            "arrears": self.arrears,
+            "expiring": [
+                {"expiresAt": lot.expires_at_iso, "points": lot.remaining} for lot in self.expiring
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerAggregate:
+    """The stored aggregate of one customer.
+
+    ``lots`` (earliest expiry first) are the truth a read is computed from; ``points`` (spendable),
+    ``qualifying_points`` and ``tier`` are as of ``updated_at``, the last write. An aggregate
+    written before lots existed (v1) has ``lots`` None and only a balance, ``points``: it reads as
+    it did in v1 until ``loyalty backfill`` rebuilds its lots (decision 0007).
+
+    ``applied_sequence`` is the high-water mark of applied stream records and
+    ``applied_change_at`` the newest ledger change time among them (what backfill proves against);
+    ``version`` increases on every write and is what concurrent writers condition on.
+    """
+
+    customer_id: str
+    points: int
+    tier: Tier
+    lots: tuple[Lot, ...] | None
+    qualifying_points: int = 0
+    arrears: int = 0
     applied_sequence: str | None = None
+    applied_change_at: str | None = None
     version: int = 0
     updated_at: str | None = None
 
@@ -60,30 +214,38 @@ class CustomerAggregate:
         """The high-water mark as an integer (-1 when nothing has been applied)."""
         return -1 if self.applied_sequence is None else int(self.applied_sequence)
 
+    @property
+    def has_lots(self) -> bool:
+        """False for a v1 aggregate (a balance without lots), until backfill upgrades it."""
+        return self.lots is not None
 
-@dataclass(frozen=True, slots=True)
-class CustomerSummary:
-    """What a reader sees: points, tier and points still needed for the next tier."""
+    def summary(self, at: datetime, tiers: TierPolicy = DEFAULT_TIER_POLICY) -> CustomerSummary:
+        """What the customer has at instant ``at``: only lots expiring after ``at`` count.
 
-    customer_id: str
-    points: int
-    tier: Tier
-    remaining_points: int
-
-    @classmethod
-    def of(
-        cls, customer_id: str, points: int, tiers: TierPolicy = DEFAULT_TIER_POLICY
-    ) -> CustomerSummary:
-        """Summarise a balance under ``tiers``."""
-        return cls(customer_id, points, tiers.tier_of(points), tiers.remaining_points(points))
-
-    def as_response(self) -> dict[str, Any]:
-        """The read API's body: ``{"points", "level", "remainingPoints"}``."""
-        return {
-            "points": self.points,
-            "level": self.tier.value,
-            "remainingPoints": self.remaining_points,
-        }
+        Spendable points are the unexpired lots' remaining points, and 0 while arrears are
+        outstanding; qualifying points are their earned points. A v1 aggregate reads as in v1:
+        its balance is both, and it lists no lots.
+        """
+        if self.lots is None:
+            return CustomerSummary(
+                self.customer_id,
+                self.points,
+                tiers.tier_of(self.points),
+                tiers.remaining_points(self.points),
+                self.points,
+            )
+        live = tuple(lot for lot in self.lots if lot.counts_at(at))
+        qualifying = sum(lot.earned for lot in live)
+        spendable = 0 if self.arrears else sum(lot.remaining for lot in live)
+        return CustomerSummary(
+            self.customer_id,
+            max(spendable, 0),
+            tiers.tier_of(qualifying),
+            tiers.remaining_points(qualifying),
+            qualifying,
+            arrears=self.arrears,
+            expiring=tuple(lot for lot in live if lot.remaining > 0)[:EXPIRING_LOTS_SHOWN],
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +256,44 @@ class FoldResult:
     applied: int
     skipped: int
     clamped: bool
+    expired: int
+    """Removals of transactions whose lot had already expired: they changed nothing."""
+    removed: int
+    """Removals that took unexpired points out (a manual deletion, or TTL before the expiry)."""
+
+
+def _newest(*stamps: str | None) -> str | None:
+    present = [stamp for stamp in stamps if stamp]
+    return max(present, key=parse_timestamp) if present else None
+
+
+def _written(
+    current: CustomerAggregate | None,
+    *,
+    customer_id: str,
+    lots: tuple[Lot, ...] | None,
+    points: int,
+    tiers: TierPolicy,
+    at: datetime,
+    **bookkeeping: Any,
+) -> CustomerAggregate:
+    draft = CustomerAggregate(
+        customer_id=customer_id,
+        points=points,
+        tier=Tier.BRONZE,
+        lots=lots,
+        arrears=0 if current is None else current.arrears,
+        version=(0 if current is None else current.version) + 1,
+        updated_at=format_timestamp(at),
+        **bookkeeping,
+    )
+    summary = draft.summary(at, tiers)
+    return replace(
+        draft,
+        points=summary.points,
+        qualifying_points=summary.qualifying_points,
+        tier=summary.tier,
+    )
 
 
 def fold_changes(
@@ -102,12 +302,17 @@ def fold_changes(
     changes: list[LedgerChange],
     *,
     tiers: TierPolicy = DEFAULT_TIER_POLICY,
-    updated_at: str,
+    at: datetime,
 ) -> FoldResult | None:
-    """Apply the changes above ``current``'s high-water mark, in sequence order.
+    """Apply the changes above ``current``'s high-water mark, in sequence order, at instant ``at``.
 
-    Returns None when every change was already applied (nothing to write). A balance that would
-    go negative — only possible if stream records were lost before reaching the aggregator — is
+    Each change moves points into or out of the lots of its images' expiry; a contribution to a
+    lot that has expired at ``at`` changes nothing, and lots that have expired are pruned. The
+    stored tier and qualifying points are those at ``at``. A v1 aggregate (no lots) is folded as
+    in v1, balance only, until backfill upgrades it.
+
+    Returns None when every change was already applied (nothing to write). A lot that would go
+    negative — only possible if stream records were lost before reaching the aggregator — is
     clamped to 0 and flagged so the caller can report it.
     """
     floor = -1 if current is None else current.applied_position
@@ -115,43 +320,111 @@ def fold_changes(
     fresh = [change for change in ordered if change.position > floor]
     if not fresh:
         return None
-    raw = (0 if current is None else current.points) + sum(change.delta for change in fresh)
-    points = max(raw, 0)
-    return FoldResult(
-        aggregate=CustomerAggregate(
-            customer_id=customer_id,
-            points=points,
-            tier=tiers.tier_of(points),
-            applied_sequence=fresh[-1].sequence_number,
-            version=(0 if current is None else current.version) + 1,
-            updated_at=updated_at,
+    now = _epoch(at)
+    expired = removed = 0
+    clamped = False
+    if current is not None and current.lots is None:
+        raw = current.points + sum(change.delta for change in fresh)
+        clamped = raw < 0
+        lots: tuple[Lot, ...] | None = None
+        points = max(raw, 0)
+        expired = sum(1 for change in fresh if change.ttl_removal)
+    else:
+        by_expiry = {lot.expires_at: lot for lot in current.lots or ()} if current else {}
+        for change in fresh:
+            for expiry, delta in change.lot_deltas().items():
+                if expiry <= now:
+                    continue
+                lot = by_expiry.get(expiry, Lot(expiry, 0, 0))
+                earned, remaining = lot.earned + delta, lot.remaining + delta
+                clamped = clamped or earned < 0 or remaining < 0
+                by_expiry[expiry] = Lot(expiry, max(earned, 0), max(remaining, 0))
+            if change.removal and change.old is not None and change.old.value:
+                if change.old.expires_at <= now:
+                    expired += 1
+                else:
+                    removed += 1
+        lots = tuple(
+            lot
+            for expiry, lot in sorted(by_expiry.items())
+            if expiry > now and (lot.earned or lot.remaining)
+        )
+        points = 0
+    aggregate = _written(
+        current,
+        customer_id=customer_id,
+        lots=lots,
+        points=points,
+        tiers=tiers,
+        at=at,
+        applied_sequence=fresh[-1].sequence_number,
+        applied_change_at=_newest(
+            None if current is None else current.applied_change_at,
+            *(change.changed_at for change in fresh),
         ),
+    )
+    return FoldResult(
+        aggregate=aggregate,
         applied=len(fresh),
         skipped=len(ordered) - len(fresh),
-        clamped=raw < 0,
+        clamped=clamped,
+        expired=expired,
+        removed=removed,
     )
+
+
+def unapplied_changes(
+    aggregate: CustomerAggregate | None, transactions: Iterable[Transaction], *, at: datetime
+) -> list[Transaction]:
+    """The transactions whose last change the aggregate may not have applied yet (in flight).
+
+    A customer's ledger changes reach the aggregator in the order they were written (one
+    partition key, one ordered stream shard lineage). So a change no newer than the newest one
+    the aggregate has applied (``applied_change_at``) has been processed — applied, or lost on
+    the way and only then fixable — and so has one older than :data:`STREAM_SETTLED_AFTER`,
+    whose stream record is past the stream's retention. Anything else may be in flight: fixing
+    the aggregate to the ledger then would count it twice when it arrives.
+    """
+    mark = (
+        None
+        if aggregate is None or aggregate.applied_change_at is None
+        else parse_timestamp(aggregate.applied_change_at)
+    )
+    settled = at - STREAM_SETTLED_AFTER
+    return [
+        transaction
+        for transaction in transactions
+        if (changed := parse_timestamp(transaction.changed_at)) > settled
+        and (mark is None or changed > mark)
+    ]
 
 
 def reconciled(
     customer_id: str,
-    points: int,
+    transactions: Iterable[Transaction],
     expected: CustomerAggregate | None,
     *,
     tiers: TierPolicy = DEFAULT_TIER_POLICY,
-    updated_at: str,
+    at: datetime,
 ) -> CustomerAggregate:
-    """The aggregate an operator's correction writes: ``points`` over ``expected``.
+    """The aggregate rebuilt from the ledger at ``at``: what an operator's correction writes.
 
-    It keeps the high-water mark, so the aggregator's exactly-once bookkeeping is untouched, and
-    bumps the version, so a concurrent aggregator write conflicts instead of being overwritten.
+    The lots come from the ledger's ACTIVE transactions (a v1 aggregate is upgraded to lots).
+    Call it only when :func:`unapplied_changes` finds nothing in flight. It keeps the high-water
+    mark, so the aggregator's exactly-once bookkeeping is untouched, and bumps the version, so a
+    concurrent aggregator write conflicts instead of being overwritten.
     """
-    if points < 0:
-        raise ValueError(f"points must not be negative (got {points})")
-    return CustomerAggregate(
+    ledger = list(transactions)
+    return _written(
+        expected,
         customer_id=customer_id,
-        points=points,
-        tier=tiers.tier_of(points),
+        lots=lots_of(ledger, at),
+        points=0,
+        tiers=tiers,
+        at=at,
         applied_sequence=None if expected is None else expected.applied_sequence,
-        version=(0 if expected is None else expected.version) + 1,
-        updated_at=updated_at,
+        applied_change_at=_newest(
+            None if expected is None else expected.applied_change_at,
+            *(transaction.changed_at for transaction in ledger),
+        ),
     )

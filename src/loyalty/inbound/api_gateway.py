@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from loyalty.domain.clock import Clock, utc_now
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.inbound.identifiers import validate_identifier
 from loyalty.services.read import customer_summary
@@ -44,13 +45,15 @@ def get_points_response(
     *,
     admin_group: str | None = None,
     tiers: TierPolicy = DEFAULT_TIER_POLICY,
+    now: Clock = utc_now,
 ) -> dict[str, Any]:
     """Answer an API Gateway (REST, proxy) ``GET /loyalty/{customerId}`` event.
 
     A caller may read their own customer id (the authorizer's ``sub`` claim), or any id if their
-    ``cognito:groups`` claim includes ``admin_group``. Responses: 200 with
-    ``{"points", "level", "remainingPoints"}`` (an unknown customer has 0 points, BRONZE), 400 for
-    an invalid id, 401 without a caller identity, 403 for someone else's id.
+    ``cognito:groups`` claim includes ``admin_group``. Responses: 200 with ``{"points", "level",
+    "remainingPoints", "qualifyingPoints", "heldPoints", "arrears", "expiring"}`` computed at
+    ``now()`` (an unknown customer has 0 points, BRONZE), 400 for an invalid id, 401 without a
+    caller identity, 403 for someone else's id.
     """
     customer_id = (event.get("pathParameters") or {}).get("customerId")
     try:
@@ -66,5 +69,5 @@ def get_points_response(
     )
     if caller != customer_id and not is_admin:
         return _response(403, {"message": "you may only read your own points"})
-    summary = customer_summary(repository, str(customer_id), tiers=tiers)
+    summary = customer_summary(repository, str(customer_id), tiers=tiers, at=now())
     return _response(200, summary.as_response())

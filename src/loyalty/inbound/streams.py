@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from loyalty.domain.aggregates import LedgerChange
 from loyalty.errors import InvalidStreamRecord
-from loyalty.repository.items import customer_of_transaction_key, transaction_image_value
+from loyalty.repository.items import customer_of_transaction_key, ledger_image_of
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -78,11 +78,10 @@ def ledger_change_of(record: Mapping[str, Any]) -> LedgerChange | None:
     if not isinstance(sequence_number, str) or not sequence_number.isdigit():
         raise InvalidStreamRecord(f"record of {pk} has no valid SequenceNumber")
     try:
-        delta = transaction_image_value(stream.get("NewImage")) - transaction_image_value(
-            stream.get("OldImage")
-        )
+        old = ledger_image_of(stream.get("OldImage"))
+        new = ledger_image_of(stream.get("NewImage"))
     except ValueError as error:
         raise InvalidStreamRecord(f"record {sequence_number} of {pk}: {error}") from None
     identity = record.get("userIdentity") or {}
-    expired = record.get("eventName") == "REMOVE" and identity.get("principalId") == TTL_PRINCIPAL
-    return LedgerChange(customer_id, sequence_number, delta, expired)
+    by_ttl = record.get("eventName") == "REMOVE" and identity.get("principalId") == TTL_PRINCIPAL
+    return LedgerChange(customer_id, sequence_number, old, new, ttl_removal=by_ttl)

@@ -9,6 +9,7 @@ from loyalty.domain.tiers import DEFAULT_TIER_POLICY
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterator
+    from datetime import datetime
 
     from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary
     from loyalty.domain.tiers import TierPolicy
@@ -94,7 +95,15 @@ class LoyaltyRepository(Protocol):
         ...
 
     def get_summary(
-        self, customer_id: str, tiers: TierPolicy = DEFAULT_TIER_POLICY
+        self,
+        customer_id: str,
+        tiers: TierPolicy = DEFAULT_TIER_POLICY,
+        *,
+        at: datetime | None = None,
     ) -> CustomerSummary:
-        """Return the customer's points, tier and remaining points (zero for an unknown one)."""
+        """Return the customer's summary at instant ``at`` (default: now); empty if unknown.
+
+        One eventually consistent read of the aggregate; the summary is computed from its lots
+        at ``at`` (see :meth:`CustomerAggregate.summary`).
+        """
         ...

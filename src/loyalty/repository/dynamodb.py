@@ -9,6 +9,7 @@ from botocore.config import Config
 
 from loyalty.concurrency import MAX_CONCURRENT_WRITES
 from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary
+from loyalty.domain.clock import utc_now
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.domain.transactions import Transaction, TransactionStatus
 from loyalty.errors import AggregateConflict, RetriesExhausted
@@ -25,6 +26,7 @@ from loyalty.repository.items import (
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterator
+    from datetime import datetime
 
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import (
@@ -235,15 +237,16 @@ class DynamoDBLoyaltyRepository:
             ) from None
 
     def get_summary(
-        self, customer_id: str, tiers: TierPolicy = DEFAULT_TIER_POLICY
+        self,
+        customer_id: str,
+        tiers: TierPolicy = DEFAULT_TIER_POLICY,
+        *,
+        at: datetime | None = None,
     ) -> CustomerSummary:
         # Eventually consistent: half the read cost, and a reader cannot tell a stream's lag
-        # from a replica's.
-        response = self._client.get_item(
-            TableName=self._table_name,
-            Key=aggregate_key(customer_id),
-            ProjectionExpression="points",
-        )
+        # from a replica's. The whole item: its lots are what the summary is computed from.
+        response = self._client.get_item(TableName=self._table_name, Key=aggregate_key(customer_id))
         item = response.get("Item")
-        points = int(item["points"]["N"]) if item else 0
-        return CustomerSummary.of(customer_id, points, tiers)
+        if not item:
+            return CustomerSummary.empty(customer_id, tiers)
+        return aggregate_from_item(item).summary(at or utc_now(), tiers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from loyalty.domain.aggregates import CustomerAggregate
+from loyalty.domain.aggregates import CustomerAggregate, LedgerImage, Lot
 from loyalty.domain.tiers import Tier
 from loyalty.domain.transactions import Transaction, TransactionStatus
 
@@ -22,8 +22,8 @@ __all__ = [
     "aggregate_key",
     "aggregate_to_item",
     "customer_of_transaction_key",
+    "ledger_image_of",
     "transaction_from_item",
-    "transaction_image_value",
     "transaction_key",
     "transaction_to_item",
 ]
@@ -63,29 +63,37 @@ def customer_of_transaction_key(pk: str) -> str | None:
     return None
 
 
-def transaction_image_value(image: Mapping[str, Any] | None) -> int:
-    """The points a stream image of a transaction item contributes (``Transaction.value``).
+def ledger_image_of(image: Mapping[str, Any] | None) -> LedgerImage | None:
+    """What a stream image of a transaction item contributes: its lot and value.
 
-    A missing image (the side of an INSERT or REMOVE that has none) contributes 0.
+    A missing image (the side of an INSERT or REMOVE that has none) is None; an image that is
+    not ACTIVE contributes 0 points.
 
     Raises
     ------
     ValueError
-        If an ACTIVE image has no valid non-negative ``points``.
+        If an ACTIVE image has no valid non-negative ``points`` or no numeric ``expires_at``.
     """
-    raw_status = (image or {}).get("status", {}).get("S")
-    if raw_status not in _STATUSES:
-        return 0
-    status = TransactionStatus(raw_status)
-    if not status.counts:
-        return 0
+    if image is None:
+        return None
+    raw_status = image.get("status", {}).get("S")
+    changed_at = image.get("revoked_at", image.get("created_at", {})).get("S")
+    status = TransactionStatus(raw_status) if raw_status in _STATUSES else None
+    if status is None or not status.counts:
+        expires_at = image.get("expires_at", {}).get("N")
+        expiry = int(expires_at) if isinstance(expires_at, str) and expires_at.isdigit() else 0
+        return LedgerImage(expiry, 0, changed_at)
     try:
-        points = int(image["points"]["N"])  # type: ignore[index]
+        points = int(image["points"]["N"])
     except (KeyError, TypeError, ValueError):
         raise ValueError(f"{status.value} transaction image has no numeric 'points'") from None
     if points < 0:
         raise ValueError(f"{status.value} transaction image has negative points ({points})")
-    return points
+    try:
+        expiry = int(image["expires_at"]["N"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"{status.value} transaction image has no numeric 'expires_at'") from None
+    return LedgerImage(expiry, points, changed_at)
 
 
 def transaction_to_item(transaction: Transaction) -> dict[str, AttributeValueTypeDef]:
@@ -139,7 +147,12 @@ def transaction_from_item(item: Mapping[str, Any]) -> Transaction:
 
 
 def aggregate_to_item(aggregate: CustomerAggregate) -> dict[str, AttributeValueTypeDef]:
-    """Encode a customer aggregate as a DynamoDB item (keys included)."""
+    """Encode a customer aggregate as a DynamoDB item (keys included).
+
+    The lots are a map from expiry (epoch seconds, as the key) to ``{"e": earned, "r":
+    remaining}``: one-letter names, since a daily flyer's item holds hundreds of lots (decision
+    0007). A v1 aggregate (no lots) is written without ``lots``, as v1 wrote it.
+    """
     item: dict[str, AttributeValueTypeDef] = {
         **aggregate_key(aggregate.customer_id),
         "customer_id": {"S": aggregate.customer_id},
@@ -147,17 +160,41 @@ def aggregate_to_item(aggregate: CustomerAggregate) -> dict[str, AttributeValueT
         "tier": {"S": aggregate.tier.value},
         "version": {"N": str(aggregate.version)},
     }
+    if aggregate.lots is not None:
+        item["lots"] = {
+            "M": {
+                str(lot.expires_at): {
+                    "M": {"e": {"N": str(lot.earned)}, "r": {"N": str(lot.remaining)}}
+                }
+                for lot in aggregate.lots
+            }
+        }
+        item["qualifying_points"] = {"N": str(aggregate.qualifying_points)}
+    if aggregate.arrears:
+        item["arrears"] = {"N": str(aggregate.arrears)}
     # Sequence numbers reach 40 digits, beyond a DynamoDB number's 38: stored as a string and
     # only ever compared in Python.
     if aggregate.applied_sequence is not None:
         item["applied_sequence"] = {"S": aggregate.applied_sequence}
+    if aggregate.applied_change_at is not None:
+        item["applied_change_at"] = {"S": aggregate.applied_change_at}
     if aggregate.updated_at is not None:
         item["updated_at"] = {"S": aggregate.updated_at}
     return item
 
 
+def _lots_from(attribute: Mapping[str, Any] | None) -> tuple[Lot, ...] | None:
+    if attribute is None:
+        return None
+    lots = [
+        Lot(int(expiry), int(value["M"]["e"]["N"]), int(value["M"]["r"]["N"]))
+        for expiry, value in attribute["M"].items()
+    ]
+    return tuple(sorted(lots, key=lambda lot: lot.expires_at))
+
+
 def aggregate_from_item(item: Mapping[str, Any]) -> CustomerAggregate:
-    """Decode a DynamoDB item of a customer aggregate.
+    """Decode a DynamoDB item of a customer aggregate, v1 (no ``lots``) or with lots.
 
     Raises
     ------
@@ -165,11 +202,16 @@ def aggregate_from_item(item: Mapping[str, Any]) -> CustomerAggregate:
         If a required attribute is missing or has the wrong type.
     """
     try:
+        points = int(item["points"]["N"])
         return CustomerAggregate(
             customer_id=item["customer_id"]["S"],
-            points=int(item["points"]["N"]),
+            points=points,
             tier=Tier(item["tier"]["S"]),
+            lots=_lots_from(item.get("lots")),
+            qualifying_points=int(item.get("qualifying_points", {}).get("N", points)),
+            arrears=int(item.get("arrears", {}).get("N", 0)),
             applied_sequence=item.get("applied_sequence", {}).get("S"),
+            applied_change_at=item.get("applied_change_at", {}).get("S"),
             version=int(item.get("version", {}).get("N", 0)),
             updated_at=item.get("updated_at", {}).get("S"),
         )

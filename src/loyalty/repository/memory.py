@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary
+from loyalty.domain.clock import utc_now
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.domain.transactions import Transaction, TransactionStatus
 from loyalty.errors import AggregateConflict
@@ -17,6 +18,7 @@ from loyalty.repository.items import aggregate_to_item, transaction_to_item
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterator
+    from datetime import datetime
 
 __all__ = ["InMemoryLoyaltyRepository"]
 
@@ -142,7 +144,13 @@ class InMemoryLoyaltyRepository:
             )
 
     def get_summary(
-        self, customer_id: str, tiers: TierPolicy = DEFAULT_TIER_POLICY
+        self,
+        customer_id: str,
+        tiers: TierPolicy = DEFAULT_TIER_POLICY,
+        *,
+        at: datetime | None = None,
     ) -> CustomerSummary:
         aggregate = self.get_aggregate(customer_id)
-        return CustomerSummary.of(customer_id, aggregate.points if aggregate else 0, tiers)
+        if aggregate is None:
+            return CustomerSummary.empty(customer_id, tiers)
+        return aggregate.summary(at or utc_now(), tiers)

@@ -3,6 +3,10 @@
 Exactly-once under Lambda's stream semantics (decision 0003): each aggregate stores the highest
 sequence number it has applied; a batch applies only the records above it, so redelivery after a
 partial failure, a bisected batch or a re-run after a timeout never counts a record twice.
+
+Operators' corrections (:func:`reconcile_customer`, behind ``loyalty backfill``) rebuild an
+aggregate's lots from the ledger only when every ledger change is provably applied (decision
+0007), so a record still on its way is never counted twice.
 """
 
 from __future__ import annotations
@@ -10,15 +14,24 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from loyalty.concurrency import run_all
-from loyalty.domain.aggregates import CustomerAggregate, LedgerChange, fold_changes, reconciled
-from loyalty.domain.clock import Clock, format_timestamp, utc_now
+from loyalty.domain.aggregates import (
+    CustomerAggregate,
+    CustomerSummary,
+    LedgerChange,
+    fold_changes,
+    reconciled,
+    unapplied_changes,
+)
+from loyalty.domain.clock import Clock, utc_now
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.errors import AggregateConflict, InvalidStreamRecord, RetriesExhausted
 from loyalty.inbound.batch_response import PartialBatchResponse, partial_batch_response
+from loyalty.inbound.identifiers import validate_identifier
 from loyalty.inbound.streams import ledger_change_of
 
 if TYPE_CHECKING:
@@ -27,7 +40,14 @@ if TYPE_CHECKING:
 
     from loyalty.repository.base import LoyaltyRepository
 
-__all__ = ["AggregateCache", "AggregateResult", "aggregate_stream_event", "reconcile_aggregate"]
+__all__ = [
+    "AggregateCache",
+    "AggregateResult",
+    "ReconcileAction",
+    "Reconciliation",
+    "aggregate_stream_event",
+    "reconcile_customer",
+]
 
 MAX_CONFLICT_RETRIES = 5
 _logger = logging.getLogger("loyalty.services.aggregate")
@@ -81,7 +101,9 @@ class _CustomerOutcome:
     applied: int
     skipped: int
     written: bool
-    clamped: bool
+    clamped: bool = False
+    expired: int = 0
+    removed: int = 0
 
 
 def _apply_customer(
@@ -95,11 +117,9 @@ def _apply_customer(
     now: Clock,
 ) -> _CustomerOutcome:
     for _ in range(MAX_CONFLICT_RETRIES):
-        folded = fold_changes(
-            current, customer_id, changes, tiers=tiers, updated_at=format_timestamp(now())
-        )
+        folded = fold_changes(current, customer_id, changes, tiers=tiers, at=now())
         if folded is None:
-            return _CustomerOutcome(applied=0, skipped=len(changes), written=False, clamped=False)
+            return _CustomerOutcome(applied=0, skipped=len(changes), written=False)
         try:
             repository.save_aggregate(folded.aggregate, current)
         except AggregateConflict as conflict:
@@ -107,7 +127,12 @@ def _apply_customer(
             continue
         cache.put(folded.aggregate)
         return _CustomerOutcome(
-            folded.applied, folded.skipped, written=True, clamped=folded.clamped
+            folded.applied,
+            folded.skipped,
+            written=True,
+            clamped=folded.clamped,
+            expired=folded.expired,
+            removed=folded.removed,
         )
     raise RetriesExhausted(
         f"aggregate of {customer_id} kept changing under {MAX_CONFLICT_RETRIES} attempts"
@@ -125,8 +150,9 @@ def aggregate_stream_event(
 ) -> AggregateResult:
     """Fold a Lambda DynamoDB Streams event into the customers' aggregates.
 
-    Records of items other than transactions are skipped. The deltas of each customer's records
-    are summed and written with one conditional write per customer; customers are written
+    Records of items other than transactions are skipped. Each customer's records are folded
+    into their lots (the delta rule per lot, lots expired at ``now`` pruned) and written with one
+    conditional write per customer; customers are written
     concurrently. If a customer's write fails, that customer's earliest record in the batch is
     reported as failed, so Lambda retries from there; other customers are unaffected, and their
     redelivered records are recognised as applied.
@@ -140,7 +166,7 @@ def aggregate_stream_event(
     tiers
         Tier thresholds the stored tier is computed with.
     now
-        The clock (injectable for tests).
+        The clock: the instant lots expire against (injectable for tests).
     cache
         Last-known aggregates; defaults to a per-process cache kept across invocations.
     executor
@@ -171,12 +197,6 @@ def aggregate_stream_event(
         if change is None:
             result.counts["skipped"] += 1
             continue
-        if change.expired:
-            result.counts["expired"] += 1
-            _logger.info(
-                "transaction expired by TTL",
-                extra={"customer_id": change.customer_id, "points": -change.delta},
-            )
         by_customer.setdefault(change.customer_id, []).append(change)
         first_sequence.setdefault(change.customer_id, change.sequence_number)
 
@@ -214,6 +234,19 @@ def aggregate_stream_event(
         result.counts["applied"] += outcome.applied
         result.counts["duplicates"] += outcome.skipped
         result.counts["aggregate_writes"] += int(outcome.written)
+        if outcome.expired:
+            # The points had already stopped counting at their lot's expiry.
+            result.counts["expired"] += outcome.expired
+            _logger.info(
+                "expired transactions removed from the ledger",
+                extra={"customer_id": customer_id, "transactions": outcome.expired},
+            )
+        if outcome.removed:
+            result.counts["removed_unexpired"] += outcome.removed
+            _logger.warning(
+                "transactions removed before their lot expired: their points were taken out",
+                extra={"customer_id": customer_id, "transactions": outcome.removed},
+            )
         if outcome.clamped:
             result.counts["clamped"] += 1
             _logger.error(
@@ -224,31 +257,97 @@ def aggregate_stream_event(
     return result
 
 
-def reconcile_aggregate(
+class ReconcileAction(StrEnum):
+    """What :func:`reconcile_customer` found or did."""
+
+    OK = "ok"
+    """The aggregate answers what the ledger does (and has lots)."""
+    WOULD_FIX = "would_fix"
+    """Dry run: the aggregate differs from the ledger (or is a v1 one) and could be fixed."""
+    FIXED = "fixed"
+    """The aggregate was rebuilt from the ledger."""
+    IN_FLIGHT = "in_flight"
+    """Some ledger changes are not provably applied yet: reported, not fixed."""
+    CONFLICT = "conflict"
+    """The aggregate kept changing through every attempt."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    """One customer's aggregate against their ledger at one instant, and what was done about it."""
+
+    customer_id: str
+    action: ReconcileAction
+    stored: CustomerSummary
+    """What the aggregate answered at the instant of the check."""
+    ledger: CustomerSummary
+    """What the ledger says at that instant."""
+    upgrade: bool = False
+    """The aggregate was a v1 one (a balance without lots)."""
+    in_flight: int = 0
+    """How many ledger transactions changed after the newest change the aggregate applied."""
+    version: int | None = None
+    """The aggregate's version when read (None: no aggregate)."""
+
+
+def reconcile_customer(
     repository: LoyaltyRepository,
     customer_id: str,
-    points: int,
-    expected: CustomerAggregate | None,
     *,
+    dry_run: bool,
     tiers: TierPolicy = DEFAULT_TIER_POLICY,
     now: Clock = utc_now,
-) -> bool:
-    """Overwrite a customer's points (and tier) if the aggregate is still ``expected``.
+    attempts: int = MAX_CONFLICT_RETRIES,
+) -> Reconciliation:
+    """Compare a customer's aggregate with their ledger and, unless ``dry_run``, rebuild it.
 
-    For operators' corrections (``loyalty backfill``): one conditional write that keeps the
-    high-water mark and bumps the version, so it never overwrites a concurrent aggregator write.
+    The aggregate is rebuilt (its lots from the ledger's ACTIVE transactions, a v1 aggregate
+    upgraded to lots) only when every ledger change is provably applied
+    (:func:`~loyalty.domain.aggregates.unapplied_changes`); otherwise the customer is reported
+    ``in_flight`` and nothing is written, so a record still on its way to the aggregator is never
+    counted twice. The write is conditional on the aggregate's version as read before the
+    ledger, keeps the high-water mark, and is retried on conflict.
 
-    Returns
-    -------
-    bool
-        False, having written nothing, if the aggregate changed since ``expected`` was read:
-        re-read, recompute and try again.
+    Raises
+    ------
+    loyalty.errors.InvalidIdentifier
+        If ``customer_id`` is not a valid id.
     """
-    corrected = reconciled(
-        customer_id, points, expected, tiers=tiers, updated_at=format_timestamp(now())
-    )
-    try:
-        repository.save_aggregate(corrected, expected)
-    except AggregateConflict:
-        return False
-    return True
+    validate_identifier(customer_id)
+    for _ in range(attempts):
+        # The aggregate first: a ledger change after this read reaches the aggregate with a new
+        # version, so the conditional write below fails and the customer is recomputed.
+        expected = repository.get_aggregate(customer_id)
+        transactions = repository.list_transactions(customer_id)
+        at = now()
+        stored = (
+            CustomerSummary.empty(customer_id, tiers)
+            if expected is None
+            else expected.summary(at, tiers)
+        )
+        ledger = reconciled(customer_id, transactions, expected, tiers=tiers, at=at)
+        found = Reconciliation(
+            customer_id,
+            ReconcileAction.OK,
+            stored,
+            ledger.summary(at, tiers),
+            upgrade=expected is not None and not expected.has_lots,
+            version=None if expected is None else expected.version,
+        )
+        stored_lots = () if expected is None else expected.lots
+        # A v1 aggregate (lots None) is never in step: it needs its lots rebuilt.
+        if stored_lots is not None and ledger.lots == tuple(
+            lot for lot in stored_lots if lot.counts_at(at)
+        ):
+            return found
+        in_flight = unapplied_changes(expected, transactions, at=at)
+        if in_flight:
+            return replace(found, action=ReconcileAction.IN_FLIGHT, in_flight=len(in_flight))
+        if dry_run:
+            return replace(found, action=ReconcileAction.WOULD_FIX)
+        try:
+            repository.save_aggregate(ledger, expected)
+        except AggregateConflict:
+            continue
+        return replace(found, action=ReconcileAction.FIXED)
+    return replace(found, action=ReconcileAction.CONFLICT)

@@ -8,6 +8,8 @@ from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.inbound.identifiers import validate_identifier
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from loyalty.domain.aggregates import CustomerSummary
     from loyalty.domain.transactions import Transaction
     from loyalty.repository.base import LoyaltyRepository
@@ -16,16 +18,24 @@ __all__ = ["customer_ledger", "customer_summary"]
 
 
 def customer_summary(
-    repository: LoyaltyRepository, customer_id: str, *, tiers: TierPolicy = DEFAULT_TIER_POLICY
+    repository: LoyaltyRepository,
+    customer_id: str,
+    *,
+    tiers: TierPolicy = DEFAULT_TIER_POLICY,
+    at: datetime | None = None,
 ) -> CustomerSummary:
-    """A customer's points, tier and points to the next tier (0 points, BRONZE if unknown).
+    """A customer's summary at instant ``at`` (default: now), from one read of their aggregate.
+
+    Spendable and qualifying points, the tier and the points to the next tier (from qualifying
+    points), and the next lots to expire; only lots expiring after ``at`` count. An unknown
+    customer has 0 points at the lowest tier.
 
     Raises
     ------
     loyalty.errors.InvalidIdentifier
         If ``customer_id`` is not a valid id, saying why.
     """
-    return repository.get_summary(validate_identifier(customer_id), tiers)
+    return repository.get_summary(validate_identifier(customer_id), tiers, at=at)
 
 
 def customer_ledger(repository: LoyaltyRepository, customer_id: str) -> list[Transaction]:

@@ -1,20 +1,15 @@
-"""``loyalty backfill``: recompute aggregates from the ledger, report drift and fix it.
+"""``loyalty backfill``: rebuild aggregates from the ledger, report drift and fix it.
 
-The ledger balance of a customer is the sum of the points of their ACTIVE transactions still in
-the table. A fix is ``reconcile_aggregate``: a conditional write on the aggregate's version as it
-was read before the ledger, so a concurrent aggregator write makes it fail instead of being
-overwritten; the customer is then re-read and recomputed, a bounded number of times.
-
-A ledger change whose stream record is still on its way to the aggregator is in the ledger but not
-yet in the aggregate, and the aggregate's version does not show it: fixing then would count it
-twice once the record arrives. So drift is observed twice, ``--settle`` seconds apart, and only a
-customer whose aggregate version and ledger balance did not move in between is fixed; one still
-moving is reported and left for the next run.
+A customer's ledger at an instant is their ACTIVE transactions in lots that have not expired. A
+fix is :func:`loyalty.services.aggregate.reconcile_customer`: it rebuilds the aggregate's lots
+from the ledger (upgrading a v1 aggregate) with a conditional write on the version read before
+the ledger, and only when every ledger change is provably applied; a customer with changes still
+on their way to the aggregator is reported ``in_flight`` and left for the next run, so nothing is
+ever counted twice (decision 0007).
 """
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
@@ -26,13 +21,14 @@ from loyalty_cli.errors import CliError, reports_errors
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import datetime
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from loyalty.domain.tiers import TierPolicy
     from loyalty.repository.base import LoyaltyRepository
 
-__all__ = ["Drift", "backfill", "reconcile_customer", "scan_balances"]
+__all__ = ["Drift", "backfill", "scan_balances"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +39,10 @@ class Drift:
     stored: int
     ledger: int
     action: str
-    """``ok``, ``fixed``, ``would_fix``, ``moving`` (changed while settling, left for the next
-    run) or ``conflict`` (still changing after every retry)."""
-    version: int | None = None
-    """The aggregate's version when observed (None: no aggregate)."""
+    """``ok``, ``fixed``, ``would_fix``, ``in_flight`` (ledger changes not yet provably applied:
+    left for the next run) or ``conflict`` (still changing after every retry)."""
+    upgrade: bool = False
+    """The aggregate is a v1 one (a balance without lots) that the fix rebuilds with lots."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -55,61 +51,37 @@ class Drift:
             "ledger": self.ledger,
             "drift": self.ledger - self.stored,
             "action": self.action,
+            "upgrade": self.upgrade,
         }
 
 
-def reconcile_customer(
-    repository: LoyaltyRepository,
-    customer_id: str,
-    tiers: TierPolicy,
-    *,
-    dry_run: bool,
-    observed: Drift | None = None,
-    attempts: int = 5,
+def _reconcile(
+    repository: LoyaltyRepository, customer_id: str, tiers: TierPolicy, *, dry_run: bool
 ) -> Drift:
-    from loyalty.services.aggregate import reconcile_aggregate
+    from loyalty.services.aggregate import reconcile_customer
 
-    """Compare one customer's aggregate with their ledger and, unless ``dry_run``, fix it.
-
-    With ``observed`` (an earlier dry-run result), the fix is made only if neither the aggregate's
-    version nor the ledger balance moved since: otherwise the result is ``moving``.
-    """
-    stored = ledger = 0
-    for attempt in range(attempts):
-        # The aggregate first: a ledger change after this read reaches the aggregate with a new
-        # version, so the conditional write below fails and the customer is recomputed.
-        expected = repository.get_aggregate(customer_id)
-        ledger = sum(t.value for t in repository.list_transactions(customer_id))
-        stored = 0 if expected is None else expected.points
-        version = None if expected is None else expected.version
-        consistent = expected is None or expected.tier is tiers.tier_of(expected.points)
-        if stored == ledger and consistent:
-            return Drift(customer_id, stored, ledger, "ok", version)
-        if dry_run:
-            return Drift(customer_id, stored, ledger, "would_fix", version)
-        if (
-            attempt == 0
-            and observed is not None
-            and (observed.version, observed.ledger) != (version, ledger)
-        ):
-            return Drift(customer_id, stored, ledger, "moving", version)
-        if reconcile_aggregate(repository, customer_id, ledger, expected, tiers=tiers):
-            return Drift(customer_id, stored, ledger, "fixed", version)
-    return Drift(customer_id, stored, ledger, "conflict")
+    result = reconcile_customer(repository, customer_id, dry_run=dry_run, tiers=tiers)
+    return Drift(
+        customer_id,
+        result.stored.points,
+        result.ledger.points,
+        result.action.value,
+        upgrade=result.upgrade,
+    )
 
 
 def scan_balances(
     client: DynamoDBClient,
     table: str,
     segments: int,
-    tiers: TierPolicy,
+    at: datetime,
     on_item: Callable[[], None],
 ) -> tuple[dict[str, int], dict[str, int]]:
-    """One parallel segmented scan of the table: ledger balances and stored aggregate points.
+    """One parallel segmented scan of the table: ledger and stored points at instant ``at``.
 
     One pass reads transactions and aggregates together, so every customer with either is seen,
     including one whose transactions have all expired but whose aggregate still holds points.
-    An aggregate whose tier disagrees with its points is returned with points -1 (always drift).
+    A v1 aggregate (no lots) is returned with points -1 (always drift: backfill upgrades it).
     """
     import threading
     from concurrent.futures import ThreadPoolExecutor
@@ -124,6 +96,7 @@ def scan_balances(
     ledger: Counter[str] = Counter()
     stored: dict[str, int] = {}
     lock = threading.Lock()
+    now = at.timestamp()
 
     def scan(segment: int) -> None:
         paginator = client.get_paginator("scan")
@@ -135,11 +108,13 @@ def scan_balances(
                 with lock:
                     if pk.startswith(TRANSACTION_PREFIX):
                         transaction = transaction_from_item(item)
-                        ledger[transaction.customer_id] += transaction.value
+                        if transaction.expires_at > now:
+                            ledger[transaction.customer_id] += transaction.value
                     elif pk.startswith(AGGREGATE_PREFIX):
                         aggregate = aggregate_from_item(item)
-                        consistent = aggregate.tier is tiers.tier_of(aggregate.points)
-                        stored[aggregate.customer_id] = aggregate.points if consistent else -1
+                        stored[aggregate.customer_id] = (
+                            aggregate.summary(at).points if aggregate.has_lots else -1
+                        )
                     on_item()
 
     with ThreadPoolExecutor(max_workers=segments, thread_name_prefix="loyalty-scan") as pool:
@@ -158,21 +133,13 @@ def backfill(
         int, typer.Option(min=1, max=64, help="Parallel scan segments (all customers).")
     ] = 4,
     dry_run: Annotated[bool, typer.Option(help="Report drift; write nothing.")] = False,
-    settle: Annotated[
-        float,
-        typer.Option(
-            min=0,
-            envvar="LOYALTY_BACKFILL_SETTLE_SECONDS",
-            help="Seconds between observing drift and fixing it; customers that move meanwhile "
-            "are left for the next run (their stream records were still arriving).",
-        ),
-    ] = 5.0,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Recompute aggregates from the ledger; print per-customer drift and fix it.
+    """Rebuild aggregates from the ledger; print per-customer drift and fix it.
 
     Fixes are conditional writes that retry on conflict, so they cannot overwrite a concurrent
-    aggregator update. Exit status 1 if a customer kept changing through every retry.
+    aggregator update, and are made only when every ledger change of the customer is provably
+    applied. Exit status 1 if a customer kept changing or had changes in flight.
     """
     state = cli_context(ctx)
     repository = state.repository()
@@ -180,7 +147,7 @@ def backfill(
     if customer is not None:
         candidates, checked = [customer], 1
     else:
-        candidates, checked = _scan_for_drift(state, segments, tiers)
+        candidates, checked = _scan_for_drift(state, segments)
     # A read-only pass first, so the confirmation names what will change; the fix pass re-reads.
     drifted = [
         result
@@ -191,7 +158,6 @@ def backfill(
         state.confirm(
             f"Fix the aggregates of {len(drifted)} customer(s) in {state.table_name()}?", yes=yes
         )
-        time.sleep(settle)
         drifted = _reconcile_all(state, repository, drifted, tiers)
     _report(state, checked, drifted, dry_run)
     conflicts = [result.customer_id for result in drifted if result.action == "conflict"]
@@ -200,12 +166,11 @@ def backfill(
             f"{len(conflicts)} aggregate(s) kept changing while being fixed "
             f"({', '.join(conflicts[:5])}); run backfill again"
         )
-    moving = [result.customer_id for result in drifted if result.action == "moving"]
-    if moving:
+    in_flight = [result.customer_id for result in drifted if result.action == "in_flight"]
+    if in_flight:
         raise CliError(
-            f"{len(moving)} customer(s) changed while settling ({', '.join(moving[:5])}): "
-            "their stream records were still arriving; run backfill again once the "
-            "aggregator has caught up"
+            f"{len(in_flight)} customer(s) have ledger changes not yet applied by the aggregator "
+            f"({', '.join(in_flight[:5])}); run backfill again once it has caught up"
         )
 
 
@@ -216,7 +181,7 @@ def _check_all(
     with state.progress() as progress:
         task = progress.add_task("checking", total=len(customers))
         for customer in customers:
-            results.append(reconcile_customer(repository, customer, tiers, dry_run=True))
+            results.append(_reconcile(repository, customer, tiers, dry_run=True))
             progress.advance(task)
     return results
 
@@ -228,24 +193,22 @@ def _reconcile_all(
     with state.progress() as progress:
         task = progress.add_task("fixing", total=len(observed))
         for drift in observed:
-            results.append(
-                reconcile_customer(
-                    repository, drift.customer_id, tiers, dry_run=False, observed=drift
-                )
-            )
+            results.append(_reconcile(repository, drift.customer_id, tiers, dry_run=False))
             progress.advance(task)
     return results
 
 
-def _scan_for_drift(state: CliContext, segments: int, tiers: TierPolicy) -> tuple[list[str], int]:
+def _scan_for_drift(state: CliContext, segments: int) -> tuple[list[str], int]:
     """Customers whose scanned aggregate differs from their scanned ledger, and how many exist."""
+    from loyalty.domain.clock import utc_now
+
     client = state.dynamodb()
     table = state.table_name()
     approximate = client.describe_table(TableName=table)["Table"].get("ItemCount", 0)
     with state.progress() as progress:
         task = progress.add_task("scanning", total=approximate or None)
         ledger, stored = scan_balances(
-            client, table, segments, tiers, lambda: progress.advance(task)
+            client, table, segments, utc_now(), lambda: progress.advance(task)
         )
     customers = ledger.keys() | stored.keys()
     # A customer with a ledger but no aggregate (-1) is checked too: the aggregate is missing.
@@ -263,7 +226,7 @@ def _report(state: CliContext, checked: int, drifted: list[Drift], dry_run: bool
                 "drifted": len(drifted),
                 "fixed": actions["fixed"],
                 "conflicts": actions["conflict"],
-                "moving": actions["moving"],
+                "inFlight": actions["in_flight"],
                 "customers": [result.as_json() for result in drifted],
             }
         )

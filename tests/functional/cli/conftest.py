@@ -34,9 +34,7 @@ class Cli:
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch) -> Cli:
-    # Backfill's settle interval is exercised by its own test; elsewhere it would only add time.
-    monkeypatch.setenv("LOYALTY_BACKFILL_SETTLE_SECONDS", "0")
+def cli() -> Cli:
     return Cli()
 
 

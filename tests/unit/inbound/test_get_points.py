@@ -3,36 +3,76 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from loyalty import InMemoryLoyaltyRepository, get_points_response
+from loyalty import CustomerAggregate, InMemoryLoyaltyRepository, Lot, Tier, get_points_response
 from loyalty.inbound.api_gateway import caller_groups
-from loyalty.services.aggregate import reconcile_aggregate
 from tests.support.builders import api_event
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+DAY = 86_400
+MIDNIGHT = int(datetime(2026, 11, 25, tzinfo=UTC).timestamp())
+LOTS = (
+    Lot(MIDNIGHT, 10_000, 10_000),
+    Lot(MIDNIGHT + DAY, 30_000, 30_000),
+    Lot(MIDNIGHT + 2 * DAY, 15_000, 15_000),
+    Lot(MIDNIGHT + 3 * DAY, 5_000, 5_000),
+)
 
 
 @pytest.fixture
 def repository() -> InMemoryLoyaltyRepository:
     repository = InMemoryLoyaltyRepository()
-    assert reconcile_aggregate(repository, "c-1", 60_000, None)
+    stored = CustomerAggregate("c-1", 60_000, Tier.SILVER, LOTS, qualifying_points=60_000)
+    repository.save_aggregate(stored, None)
     return repository
 
 
-def call(repository: InMemoryLoyaltyRepository, event: dict[str, Any]) -> tuple[int, Any]:
-    response = get_points_response(event, repository, admin_group="loyalty-admins")
+def call(
+    repository: InMemoryLoyaltyRepository, event: dict[str, Any], at: datetime = NOW
+) -> tuple[int, Any]:
+    response = get_points_response(event, repository, admin_group="loyalty-admins", now=lambda: at)
     assert response["headers"] == {"Content-Type": "application/json"}
     return response["statusCode"], json.loads(response["body"])
 
 
-def test_a_customer_reads_their_own_points_level_and_remaining(
+def test_a_customer_reads_their_points_tier_and_next_expiring_lots(
     repository: InMemoryLoyaltyRepository,
 ) -> None:
     assert call(repository, api_event("c-1", sub="c-1")) == (
         200,
-        {"points": 60_000, "level": "SILVER", "remainingPoints": 40_000},
+        {
+            "points": 60_000,
+            "level": "SILVER",
+            "remainingPoints": 40_000,
+            "qualifyingPoints": 60_000,
+            "heldPoints": 0,
+            "arrears": 0,
+            "expiring": [
+                {"expiresAt": "2026-11-25T00:00:00.000Z", "points": 10_000},
+                {"expiresAt": "2026-11-26T00:00:00.000Z", "points": 30_000},
+                {"expiresAt": "2026-11-27T00:00:00.000Z", "points": 15_000},
+            ],
+        },
     )
+
+
+def test_a_lot_stops_counting_at_its_expiry_instant_without_any_write(
+    repository: InMemoryLoyaltyRepository,
+) -> None:
+    last_second = datetime(2026, 11, 24, 23, 59, 59, 999_000, tzinfo=UTC)
+    assert call(repository, api_event("c-1", sub="c-1"), at=last_second)[1]["points"] == 60_000
+    _, body = call(
+        repository, api_event("c-1", sub="c-1"), at=datetime.fromtimestamp(MIDNIGHT, UTC)
+    )
+    assert (body["points"], body["qualifyingPoints"], body["level"]) == (50_000, 50_000, "SILVER")
+    assert body["expiring"][0] == {"expiresAt": "2026-11-26T00:00:00.000Z", "points": 30_000}
+    _, body = call(repository, api_event("c-1", sub="c-1"), at=NOW + timedelta(days=2))
+    assert (body["points"], body["level"], body["remainingPoints"]) == (20_000, "BRONZE", 30_000)
+    assert len(body["expiring"]) == 2
 
 
 def test_an_unknown_customer_has_zero_points_at_bronze(
@@ -40,7 +80,15 @@ def test_an_unknown_customer_has_zero_points_at_bronze(
 ) -> None:
     assert call(repository, api_event("c-new", sub="c-new")) == (
         200,
-        {"points": 0, "level": "BRONZE", "remainingPoints": 50_000},
+        {
+            "points": 0,
+            "level": "BRONZE",
+            "remainingPoints": 50_000,
+            "qualifyingPoints": 0,
+            "heldPoints": 0,
+            "arrears": 0,
+            "expiring": [],
+        },
     )
 
 

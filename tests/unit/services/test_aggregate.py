@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from loyalty import (
     AggregateCache,
     CustomerAggregate,
     InMemoryLoyaltyRepository,
+    Lot,
     Tier,
     aggregate_stream_event,
 )
@@ -79,7 +81,7 @@ def test_a_stale_cache_costs_a_retry_not_a_wrong_total() -> None:
     assert stored.points == 7_000
 
 
-def test_revocation_and_expiry_lower_points_and_tier() -> None:
+def test_revocation_and_early_removal_lower_points_and_tier() -> None:
     repository = InMemoryLoyaltyRepository()
     active = transaction_image("c-1", "b-1", 60_000)
     revoked = transaction_image("c-1", "b-1", 60_000, status="REVOKED")
@@ -89,9 +91,56 @@ def test_revocation_and_expiry_lower_points_and_tier() -> None:
     result = aggregate(
         repository, stream_record(active, revoked), stream_record(other, None, ttl=True)
     )
-    assert result.counts["expired"] == 1
+    # A TTL deletion before the lot's expiry takes the points out, like a manual one.
+    assert (result.counts["removed_unexpired"], result.counts["expired"]) == (1, 0)
     summary = repository.get_summary("c-1")
     assert (summary.points, summary.tier, summary.remaining_points) == (0, Tier.BRONZE, 50_000)
+
+
+def test_points_stop_counting_at_their_lots_expiry_and_the_late_ttl_removal_changes_nothing() -> (
+    None
+):
+    repository = InMemoryLoyaltyRepository()
+    lot_a, lot_b = 1_900_000_000, 1_900_086_400
+    first = transaction_image("c-1", "b-1", 40_000, expires_at=lot_a)
+    second = transaction_image("c-1", "b-2", 30_000, expires_at=lot_a)
+    third = transaction_image("c-1", "b-3", 20_000, expires_at=lot_b)
+    before = datetime.fromtimestamp(lot_a - 1, UTC)
+    aggregate(
+        repository,
+        *(stream_record(None, image) for image in (first, second, third)),
+        now=lambda: before,
+    )
+    stored = repository.get_aggregate("c-1")
+    assert stored is not None
+    assert stored.lots == (Lot(lot_a, 70_000, 70_000), Lot(lot_b, 20_000, 20_000))
+    assert (stored.qualifying_points, stored.tier) == (90_000, Tier.SILVER)
+    expiry = datetime.fromtimestamp(lot_a, UTC)
+    summary = repository.get_summary("c-1", at=expiry)
+    assert (summary.points, summary.qualifying_points, summary.tier) == (
+        20_000,
+        20_000,
+        Tier.BRONZE,
+    )
+
+    after = expiry + timedelta(hours=6)
+    result = aggregate(repository, stream_record(first, None, ttl=True), now=lambda: after)
+    assert (result.counts["expired"], result.counts["removed_unexpired"]) == (1, 0)
+    stored = repository.get_aggregate("c-1")
+    assert stored is not None
+    assert stored.lots == (Lot(lot_b, 20_000, 20_000),)  # the expired lot was pruned
+    assert (stored.points, stored.tier) == (20_000, Tier.BRONZE)
+
+
+def test_an_earning_in_a_lot_that_has_already_expired_changes_nothing() -> None:
+    repository = InMemoryLoyaltyRepository()
+    stale = transaction_image("c-1", "b-1", 5_000, expires_at=1_900_000_000)
+    later = datetime.fromtimestamp(1_900_000_001, UTC)
+    result = aggregate(repository, stream_record(None, stale), now=lambda: later)
+    assert result.counts["applied"] == 1
+    stored = repository.get_aggregate("c-1")
+    assert stored is not None
+    assert (stored.lots, stored.points) == ((), 0)
 
 
 def test_a_batch_starting_with_a_removal_never_goes_negative() -> None:
@@ -169,6 +218,6 @@ def test_ingest_then_aggregate_through_the_fakes_stream_counts_each_booking_once
     ingest_sqs_event(sqs_event(cancel, cancel), repository)
     repository.remove_transaction("c-1", "b-2", by_ttl=True)
     result = aggregate(repository, *repository.take_stream_event()["Records"])
-    assert result.counts["expired"] == 1
+    assert result.counts["removed_unexpired"] == 1
     assert result.counts["skipped"] == 1  # the aggregate's own record
     assert repository.get_summary("c-1").points == 0
