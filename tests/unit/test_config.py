@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from loyalty.domain.transactions import ExpiryRounding
 from loyalty.errors import ConfigurationError
 from loyalty.settings import Settings
 
@@ -31,6 +32,7 @@ def test_defaults_apply_to_everything_but_the_table_name() -> None:
     settings = Settings.from_environ({"LOYALTY_TABLE_NAME": "t", "LOYALTY_ADMIN_GROUP": " "})
     assert (settings.policy.tiers.silver, settings.policy.tiers.gold) == (50_000, 100_000)
     assert settings.policy.expiry.fake == timedelta(days=1)
+    assert settings.policy.expiry.rounding is ExpiryRounding.DAY
     assert settings.admin_group is None
     assert settings.log_level == "INFO"
     assert settings.metrics_namespace == "Loyalty"
@@ -52,6 +54,7 @@ def test_the_config_map_fills_in_every_setting_once() -> None:
             "LOYALTY_SILVER_THRESHOLD": 40_000,
             "LOYALTY_GOLD_THRESHOLD": "90000",
             "LOYALTY_FAKE_TTL_SECONDS": 600,
+            "LOYALTY_EXPIRY_ROUNDING": "month",
             "LOYALTY_ADMIN_GROUP": "admins",
             "LOG_LEVEL": "debug",
             "POWERTOOLS_METRICS_NAMESPACE": "LoyaltyProd",
@@ -62,6 +65,7 @@ def test_the_config_map_fills_in_every_setting_once() -> None:
     assert settings.table_name == "ledger-prod"
     assert (settings.policy.tiers.silver, settings.policy.tiers.gold) == (40_000, 90_000)
     assert settings.policy.expiry.fake == timedelta(seconds=600)
+    assert settings.policy.expiry.rounding is ExpiryRounding.MONTH
     assert settings.admin_group == "admins"
     assert settings.log_level == "DEBUG"
     assert settings.metrics_namespace == "LoyaltyProd"
@@ -87,6 +91,22 @@ def test_invalid_values_in_the_config_map_are_named_like_environment_variables()
     store = StubParameterStore({"LOYALTY_TABLE_NAME": "t", "LOYALTY_GOLD_THRESHOLD": "lots"})
     with pytest.raises(ConfigurationError, match="LOYALTY_GOLD_THRESHOLD must be an integer"):
         Settings.from_environ({"LOYALTY_CONFIG_PARAMETER": PARAMETER}, fetch_parameter=store)
+
+
+@pytest.mark.parametrize("rounding", ["none", "DAY", " Quarter "])
+def test_the_expiry_rounding_is_read_in_any_case(rounding: str) -> None:
+    settings = Settings.from_environ(
+        {"LOYALTY_TABLE_NAME": "t", "LOYALTY_EXPIRY_ROUNDING": rounding}
+    )
+    assert settings.policy.expiry.rounding.value == rounding.strip().lower()
+
+
+def test_an_unknown_expiry_rounding_is_refused_naming_the_variable_and_the_choices() -> None:
+    with pytest.raises(
+        ConfigurationError,
+        match="LOYALTY_EXPIRY_ROUNDING must be one of none, day, month, quarter \\(got 'week'\\)",
+    ):
+        Settings.from_environ({"LOYALTY_TABLE_NAME": "t", "LOYALTY_EXPIRY_ROUNDING": "week"})
 
 
 @pytest.mark.parametrize(
