@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from benchmarks.cost import cost_figures
 from benchmarks.latency import latency_figures
+from benchmarks.lots import lot_figures
 from benchmarks.overhead import overhead_figures
 from benchmarks.startup import layer_figures, startup_figures
 
@@ -109,6 +110,7 @@ def run_figures(*, quick: bool) -> list[Figure]:
     """Every figure group, in table order."""
     return [
         *cost_figures(),
+        *lot_figures(),
         *latency_figures(repeats=3 if quick else 5),
         *overhead_figures(seconds=0.3 if quick else 1.0),
         *startup_figures(repeats=3 if quick else 7),

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+import pytest
+
 from benchmarks.aws import item_size, write_units
 from benchmarks.common import Figure
 from benchmarks.cost import aggregate_cost, ingest_cost, powertools_ingest_cost
+from benchmarks.lots import aggregate_shape, lots_request_cost
 from benchmarks.run import main
+from loyalty.domain.transactions import ExpiryRounding
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import pytest
 
 
 def test_ingest_costs_one_write_one_wcu_and_no_read_per_message_new_or_duplicate() -> None:
@@ -35,6 +37,28 @@ def test_aggregate_writes_once_per_distinct_customer_warm_and_reads_each_once_co
     assert cost.warm.calls == {"PutItem": 3}
     assert cost.cold.calls == {"BatchGetItem": 1, "PutItem": 3}
     assert cost.per_record_peer.calls == {"UpdateItem": 12}
+
+
+def test_a_daily_flyers_lots_are_still_read_with_one_get_item_and_written_with_one_put() -> None:
+    read, batch = lots_request_cost()
+    assert read.calls == {"GetItem": 1}
+    assert batch.calls == {"BatchGetItem": 1, "PutItem": 1}
+
+
+@pytest.mark.parametrize("rounding", list(ExpiryRounding))
+def test_a_typical_customers_aggregate_write_costs_one_write_unit(rounding: ExpiryRounding) -> None:
+    shape = aggregate_shape(91, rounding)
+    assert (shape.lots, shape.write_units) == (5, 1)
+
+
+def test_rounding_bounds_a_daily_flyers_lots() -> None:
+    lots = {rounding: aggregate_shape(1, rounding).lots for rounding in ExpiryRounding}
+    assert lots == {
+        ExpiryRounding.NONE: 365,
+        ExpiryRounding.DAY: 365,
+        ExpiryRounding.MONTH: 13,
+        ExpiryRounding.QUARTER: 5,
+    }
 
 
 def test_write_units_round_up_per_started_kilobyte_with_a_minimum_of_one() -> None:
