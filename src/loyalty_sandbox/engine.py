@@ -83,6 +83,8 @@ class Sandbox:
         retries, bisection and filters are always the template's.
     ttl_interval
         Seconds between TTL sweeps.
+    ttl_lag
+        Seconds an item stays after its TTL before the sweeper deletes it (DynamoDB: days).
     ingest_concurrency
         Concurrent SQS pollers (Lambda runs several).
     function_environment
@@ -102,6 +104,7 @@ class Sandbox:
         visibility_timeout: int | None = DEFAULT_VISIBILITY_TIMEOUT,
         batching_window: float | None = DEFAULT_BATCHING_WINDOW,
         ttl_interval: float = 1.0,
+        ttl_lag: float = 0.0,
         ingest_concurrency: int = 2,
         function_environment: Mapping[str, str] | None = None,
         log_level: str = "WARNING",
@@ -123,6 +126,7 @@ class Sandbox:
         self.settings: TemplateSettings = settings
         self._visibility_timeout = visibility_timeout
         self._ttl_interval = ttl_interval
+        self._ttl_lag = ttl_lag
         self._ingest_concurrency = ingest_concurrency
         self._function_environment = dict(function_environment or {})
         self._log_level = log_level.upper()
@@ -185,6 +189,7 @@ class Sandbox:
             key_names=[name for name, _ in self.settings.table.key_schema],
             expired=expired,
             interval=self._ttl_interval,
+            lag=self._ttl_lag,
         )
         self._ingest.start()
         self._stream.start()

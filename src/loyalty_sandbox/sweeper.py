@@ -56,8 +56,9 @@ class TtlSweeper(PollingWorker):
 
     Each deletion is conditional on the item still being expired, and its key is registered in
     ``expired`` first so the stream poller marks the REMOVE record with :data:`TTL_USER_IDENTITY`.
-    Unlike DynamoDB (which deletes within days of expiry) the sweeper runs every ``interval``
-    seconds.
+    DynamoDB deletes within days of expiry; the sweeper runs every ``interval`` seconds and
+    deletes items expired at least ``lag`` seconds ago, so a lag can be shown (points stop
+    counting at their expiry, before the deletion).
     """
 
     def __init__(
@@ -69,6 +70,7 @@ class TtlSweeper(PollingWorker):
         key_names: Sequence[str],
         expired: ExpiredKeys,
         interval: float = 1.0,
+        lag: float = 0.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__("ttl", idle_wait=interval)
@@ -79,6 +81,7 @@ class TtlSweeper(PollingWorker):
         self._key_names = tuple(key_names)
         self._expired = expired
         self._clock = clock
+        self._lag = lag
         self._lock = threading.Lock()
 
     def poll_once(self) -> bool:
@@ -88,7 +91,7 @@ class TtlSweeper(PollingWorker):
     def sweep(self) -> int:
         """Delete every expired item now; return how many were deleted."""
         with self._lock:
-            now: AttributeValueTypeDef = {"N": str(int(self._clock()))}
+            now: AttributeValueTypeDef = {"N": str(int(self._clock() - self._lag))}
             names = {"#ttl": self._ttl_attribute}
             names.update({f"#k{index}": name for index, name in enumerate(self._key_names)})
             deleted = 0

@@ -23,6 +23,9 @@ def test_the_demo_checks_its_own_final_state_and_exits_zero() -> None:
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert all(check["ok"] for check in report["checks"]), report["checks"]
+    punctual = report["checks"][0]
+    assert punctual["name"].endswith("at their expiry, before any TTL deletion")
+    assert "fake transactions still in the ledger" in punctual["detail"]
     assert report["counts"]["sent_to_dlq"] == 1
     assert report["counts"]["expired"] > 0
     assert report["counts"]["duplicates_ignored"] > 0

@@ -12,6 +12,8 @@ from loyalty_cli.sandbox_console import DemoDisplay, print_demo_report, start_sa
 
 __all__ = ["demo"]
 
+_TTL_LAG_SECONDS = 10.0
+
 
 @reports_errors
 def demo(
@@ -28,7 +30,8 @@ def demo(
     """Run a booking scenario through the local sandbox and check the result.
 
     Publishes a few hundred bookings (duplicates, cancellations before and after confirmation,
-    fake expiring points, a poison message), waits for the pipeline to drain, shows customers and
+    fake points that expire at their instant before the TTL deletes them, a poison message), waits
+    for the pipeline to drain, shows customers and
     counts, replays the repaired poison message from the DLQ, and exits 0 only if the final state
     is the one the scenario implies.
     """
@@ -36,6 +39,9 @@ def demo(
     running = start_sandbox(
         state,
         function_environment={"LOYALTY_FAKE_TTL_SECONDS": str(fake_ttl)},
+        # Like DynamoDB's TTL (days late), the sweeper deletes expired items late: the demo
+        # shows the fake points gone at their expiry while the transactions are still there.
+        ttl_lag=_TTL_LAG_SECONDS,
         # The poison message is dead-lettered after maxReceiveCount receives: a second apart.
         visibility_timeout=1,
         log_level="CRITICAL",
@@ -54,6 +60,7 @@ def demo(
                 running,
                 scenario,
                 fake_ttl=fake_ttl,
+                ttl_lag=_TTL_LAG_SECONDS,
                 timeout=timeout,
                 on_progress=DemoDisplay(progress),
                 on_note=state.note,
