@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
     from loyalty.domain.transactions import Transaction
 
-__all__ = ["format_duration", "time_left", "transaction_json", "transactions_table"]
+__all__ = ["format_duration", "lot_of", "time_left", "transaction_json", "transactions_table"]
 
 _UNITS = (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1))
 
@@ -27,8 +27,17 @@ def format_duration(seconds: int) -> str:
     return " ".join(parts)
 
 
+def lot_of(expires_at: int) -> str:
+    """The lot a transaction's points sit in: its expiry instant, ISO 8601 UTC."""
+    from datetime import UTC, datetime
+
+    from loyalty.domain.clock import format_timestamp
+
+    return format_timestamp(datetime.fromtimestamp(expires_at, UTC))
+
+
 def time_left(expires_at: int, now: float) -> str:
-    """How long until the TTL removes an item, or how long ago it became due."""
+    """How long until an expiry, or how long ago it passed."""
     seconds = int(expires_at - now)
     if seconds > 0:
         return f"in {format_duration(seconds)}"
@@ -36,7 +45,7 @@ def time_left(expires_at: int, now: float) -> str:
 
 
 def transaction_json(transaction: Transaction, now: float) -> dict[str, Any]:
-    """A transaction as a JSON object, with the seconds left before its TTL."""
+    """A transaction as a JSON object, with its lot and the seconds left before it expires."""
     return {
         "transactionId": transaction.transaction_id,
         "customerId": transaction.customer_id,
@@ -45,6 +54,7 @@ def transaction_json(transaction: Transaction, now: float) -> dict[str, Any]:
         "status": transaction.status.value,
         "createdAt": transaction.created_at,
         "expiresAt": transaction.expires_at,
+        "lot": lot_of(transaction.expires_at),
         "secondsLeft": int(transaction.expires_at - now),
         "fake": transaction.fake,
         "revokedAt": transaction.revoked_at,
@@ -61,6 +71,7 @@ def transactions_table(transactions: list[Transaction], now: float, *, title: st
     table.add_column("booking", overflow="fold")
     table.add_column("points", justify="right")
     table.add_column("status")
+    table.add_column("lot (UTC)")
     table.add_column("expires")
     for transaction in transactions:
         status = transaction.status.value + (" (fake)" if transaction.fake else "")
@@ -69,6 +80,7 @@ def transactions_table(transactions: list[Transaction], now: float, *, title: st
             transaction.booking_id,
             f"{transaction.points:,}",
             status,
+            lot_of(transaction.expires_at),
             time_left(transaction.expires_at, now),
         )
     return table

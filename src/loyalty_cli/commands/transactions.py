@@ -28,12 +28,13 @@ def transactions(
     customer: Annotated[str, typer.Argument(help="Customer id.")],
     limit: Annotated[int, typer.Option(min=0, help="Show at most this many (0: all).")] = 50,
 ) -> None:
-    """List a customer's ledger transactions, newest first, with status and time to expiry."""
+    """List a customer's ledger transactions, newest first, with status, lot and time to expiry."""
     state = cli_context(ctx)
     ledger = newest_first(state.repository().list_transactions(customer))
     now = time.time()
     shown = ledger[:limit] if limit else ledger
-    balance = sum(transaction.value for transaction in ledger)
+    # What the ledger counts now: ACTIVE points whose lot has not expired.
+    balance = sum(transaction.value for transaction in ledger if transaction.expires_at > now)
     if state.json:
         state.emit_json(
             {
@@ -51,4 +52,4 @@ def transactions(
     console.print(transactions_table(shown, now, title=f"Transactions of {customer}"))
     if len(shown) < len(ledger):
         console.print(f"showing {len(shown)} of {len(ledger)} (use --limit 0 for all)")
-    console.print(f"ledger balance (ACTIVE, not yet removed): {balance:,} points")
+    console.print(f"ledger balance (ACTIVE, not yet expired): {balance:,} points")

@@ -67,10 +67,15 @@ def test_show_prints_points_tier_and_the_way_to_the_next_tier(
     store(repository, "c-1", 60_000)
     shown = cli.json("show", "c-1")
     assert (shown["points"], shown["level"], shown["remainingPoints"]) == (60_000, "SILVER", 40_000)
+    assert (shown["qualifyingPoints"], shown["heldPoints"], shown["arrears"]) == (60_000, 0, 0)
+    assert [lot["points"] for lot in shown["expiring"]] == [60_000]
     assert (shown["nextLevel"], shown["ledgerBalance"]) == ("GOLD", 60_000)
     assert [t["bookingId"] for t in shown["transactions"]] == ["b-1"]
     table = cli("show", "c-1")
     assert table.exit_code == 0
+    assert "spendable points   60,000" in table.stdout
+    assert "qualifying points  60,000" in table.stdout
+    assert "next expiring      60,000 points at " in table.stdout
     assert "GOLD in 40,000 points" in table.stdout
     assert "━" in table.stdout
     assert "20%" in table.stdout

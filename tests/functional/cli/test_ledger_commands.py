@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -47,15 +48,31 @@ def test_transactions_are_listed_newest_first_with_balance_and_time_left(
     repository.record_transaction(transaction("b-new", 200, created="2026-11-01T00:00:00.000Z"))
     repository.record_transaction(transaction("b-mid", 400, created="2026-06-01T00:00:00.000Z"))
     repository.revoke_transaction(transaction("b-mid", 400).revoked(datetime.now(UTC)))
+    expired = transaction("b-expired", 800, created="2025-11-30T00:00:00.000Z")
+    repository.record_transaction(replace(expired, expires_at=NOW - 60))  # TTL not yet run
     listed = cli.json("transactions", "customer-1")
-    assert [t["bookingId"] for t in listed["transactions"]] == ["b-new", "b-mid", "b-old"]
-    assert [t["status"] for t in listed["transactions"]] == ["ACTIVE", "REVOKED", "ACTIVE"]
-    assert listed["balance"] == 300
+    assert [t["bookingId"] for t in listed["transactions"]] == [
+        "b-new",
+        "b-mid",
+        "b-old",
+        "b-expired",
+    ]
+    assert [t["status"] for t in listed["transactions"]] == [
+        "ACTIVE",
+        "REVOKED",
+        "ACTIVE",
+        "ACTIVE",
+    ]
+    assert listed["balance"] == 300  # the expired one no longer counts
     assert 3_500 < listed["transactions"][0]["secondsLeft"] <= 3_600
+    lot = datetime.fromtimestamp(NOW + 3_600, UTC).isoformat(timespec="milliseconds")
+    assert listed["transactions"][0]["lot"] == lot.replace("+00:00", "Z")
     table = cli("transactions", "customer-1")
     assert table.exit_code == 0
     assert "in 59m" in table.stdout or "in 1h" in table.stdout
-    assert "ledger balance (ACTIVE, not yet removed): 300 points" in table.stdout
+    assert "due 1m" in table.stdout
+    assert "lot (UTC)" in table.stdout
+    assert "ledger balance (ACTIVE, not yet expired): 300 points" in table.stdout
 
 
 def test_transactions_limit_shows_the_newest_and_says_how_many_there_are(
