@@ -7,6 +7,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from loyalty import DynamoDBLoyaltyRepository, booking_event, build_sns_message, tier_of
@@ -69,8 +70,11 @@ def repository(sandbox: Sandbox) -> DynamoDBLoyaltyRepository:
     return DynamoDBLoyaltyRepository(sandbox.client("dynamodb"), sandbox.resources.table_name)
 
 
-def get_points(get_function: ModuleType, customer: str) -> dict[str, Any]:
-    """``GET /loyalty/{customer}`` through the get handler, as the customer (API Gateway proxy)."""
+def get_points(get_function: ModuleType, customer: str, *, full: bool = False) -> dict[str, Any]:
+    """``GET /loyalty/{customer}`` through the get handler, as the customer (API Gateway proxy).
+
+    Unless ``full``, only v1's three fields (``points``, ``level``, ``remainingPoints``).
+    """
     event = {
         "resource": "/loyalty/{customerId}",
         "path": f"/loyalty/{customer}",
@@ -93,7 +97,7 @@ def get_points(get_function: ModuleType, customer: str) -> dict[str, Any]:
     )
     assert response["statusCode"] == 200, response
     body: dict[str, Any] = json.loads(response["body"])
-    return body
+    return body if full else {name: body[name] for name in ("points", "level", "remainingPoints")}
 
 
 @dataclass(frozen=True)
@@ -106,21 +110,26 @@ class Reconciliation:
 
 
 def reconcile(sandbox: Sandbox, customers: Iterable[str]) -> Reconciliation:
-    """Compare every listed customer's aggregate with the balance computed from the ledger."""
+    """Compare every listed customer's aggregate with the balance computed from the ledger now.
+
+    The ledger balance counts ACTIVE transactions whose lot has not expired, deleted or not.
+    """
     repo = repository(sandbox)
+    at = datetime.now(UTC)
     balances: dict[str, int] = defaultdict(int)
     per_booking: Counter[tuple[str, str]] = Counter()
     for segment in range(4):
         for transaction in repo.scan_ledger(segment, 4):
-            balances[transaction.customer_id] += transaction.value
+            if transaction.expires_at > at.timestamp():
+                balances[transaction.customer_id] += transaction.value
             per_booking[(transaction.customer_id, transaction.booking_id)] += 1
     drift: dict[str, tuple[int | None, int]] = {}
     for customer in customers:
         aggregate = repo.get_aggregate(customer)
-        points = aggregate.points if aggregate else None
+        points = aggregate.summary(at).points if aggregate else None
         expected = balances.get(customer, 0)
         if (points or 0) != expected or (
-            aggregate is not None and aggregate.tier != tier_of(aggregate.points)
+            aggregate is not None and aggregate.tier != tier_of(aggregate.qualifying_points)
         ):
             drift[customer] = (points, expected)
     return Reconciliation(dict(balances), per_booking, drift)

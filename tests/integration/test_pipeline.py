@@ -82,7 +82,7 @@ def test_a_cancel_before_its_confirm_and_a_cancel_after_it_both_leave_no_points(
     assert reconcile(sandbox, [customer]).drift == {}
 
 
-def test_the_ttl_sweeper_expires_fake_points_and_the_tier_drops_with_them(
+def test_fake_points_stop_counting_at_their_expiry_and_the_ttl_deletion_changes_nothing(
     sandbox: Sandbox, get_function: ModuleType
 ) -> None:
     customer = unique("expiry")
@@ -91,7 +91,19 @@ def test_the_ttl_sweeper_expires_fake_points_and_the_tier_drops_with_them(
         sandbox, [booking(customer, "real", 60_000), booking(customer, "fake", 45_000, fake=True)]
     )
     sandbox.drain()
-    assert get_points(get_function, customer)["level"] == "GOLD"
+    fake = repository(sandbox).get_transaction(customer, "fake")
+    assert fake is not None
+    if time.time() < fake.expires_at:
+        body = get_points(get_function, customer, full=True)
+        assert (body["level"], body["qualifyingPoints"]) == ("GOLD", 105_000)
+        assert body["expiring"][0]["points"] == 45_000
+    time.sleep(max(0.0, fake.expires_at - time.time()))
+    # Punctual: from its expiry instant on, whether or not the sweeper has deleted it yet.
+    assert get_points(get_function, customer) == {
+        "points": 60_000,
+        "level": "SILVER",
+        "remainingPoints": 40_000,
+    }
 
     deadline = time.monotonic() + FAKE_TTL_SECONDS + 10
     while repository(sandbox).get_transaction(customer, "fake") is not None:
