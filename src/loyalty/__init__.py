@@ -65,6 +65,15 @@ _EXPORTS = {
     "customer_ledger": "loyalty.services.read",
     "customer_summary": "loyalty.services.read",
     "Settings": "loyalty.settings",
+    "TierChanged": "loyalty.domain.events",
+    "InvalidEventMessage": "loyalty.errors",
+    "InvalidMessage": "loyalty.errors",
+    "SnsTierChangedPublisher": "loyalty.outbound.tier_changed",
+    "TierChangedBody": "loyalty.outbound.tier_changed",
+    "parse_tier_changed": "loyalty.outbound.tier_changed",
+    "tier_changed_json_schema": "loyalty.outbound.tier_changed",
+    "NotifyResult": "loyalty.services.notify",
+    "notify_tier_changes": "loyalty.services.notify",
 }
 
 __all__ = ["__version__", *_EXPORTS]  # noqa: PLE0604 - the table above is the list
@@ -81,6 +90,9 @@ if TYPE_CHECKING:
     from loyalty.domain.earning import (
         EarnRule as EarnRule,
         PointsPerMinorUnit as PointsPerMinorUnit,
+    )
+    from loyalty.domain.events import (
+        TierChanged as TierChanged,
     )
     from loyalty.domain.tiers import (
         DEFAULT_TIER_POLICY as DEFAULT_TIER_POLICY,
@@ -100,7 +112,9 @@ if TYPE_CHECKING:
         ConfigurationError as ConfigurationError,
         FieldError as FieldError,
         InvalidBookingMessage as InvalidBookingMessage,
+        InvalidEventMessage as InvalidEventMessage,
         InvalidIdentifier as InvalidIdentifier,
+        InvalidMessage as InvalidMessage,
         InvalidStreamRecord as InvalidStreamRecord,
         LoyaltyError as LoyaltyError,
         RetriesExhausted as RetriesExhausted,
@@ -124,6 +138,12 @@ if TYPE_CHECKING:
         BookingMessage as BookingMessage,
         parse_booking_body as parse_booking_body,
         parse_sqs_record as parse_sqs_record,
+    )
+    from loyalty.outbound.tier_changed import (
+        SnsTierChangedPublisher as SnsTierChangedPublisher,
+        TierChangedBody as TierChangedBody,
+        parse_tier_changed as parse_tier_changed,
+        tier_changed_json_schema as tier_changed_json_schema,
     )
     from loyalty.publishing import (
         SnsBookingMessage as SnsBookingMessage,
@@ -151,6 +171,10 @@ if TYPE_CHECKING:
         IngestResult as IngestResult,
         apply_booking as apply_booking,
         ingest_sqs_event as ingest_sqs_event,
+    )
+    from loyalty.services.notify import (
+        NotifyResult as NotifyResult,
+        notify_tier_changes as notify_tier_changes,
     )
     from loyalty.services.read import (
         customer_ledger as customer_ledger,

@@ -8,9 +8,11 @@ another read.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from loyalty.domain.aggregates import CustomerAggregate
 
 __all__ = [
@@ -18,7 +20,9 @@ __all__ = [
     "ConfigurationError",
     "FieldError",
     "InvalidBookingMessage",
+    "InvalidEventMessage",
     "InvalidIdentifier",
+    "InvalidMessage",
     "InvalidStreamRecord",
     "LoyaltyError",
     "RetriesExhausted",
@@ -44,17 +48,35 @@ class FieldError:
         return f"{self.field}: {self.reason}"
 
 
-class InvalidBookingMessage(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised
-    """A booking message that cannot be processed; retrying it will not help."""
+class InvalidMessage(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised
+    """A message that cannot be processed, with every field that is wrong; retrying will not help."""
 
     def __init__(self, errors: list[FieldError]) -> None:
         self.errors = tuple(errors)
         super().__init__("; ".join(str(error) for error in errors))
 
     @classmethod
-    def single(cls, field: str, reason: str) -> InvalidBookingMessage:
+    def single(cls, field: str, reason: str) -> Self:
         """Build the error for one field."""
         return cls([FieldError(field, reason)])
+
+    @classmethod
+    def of_validation(cls, error: ValidationError) -> Self:
+        """Build the error from a pydantic validation error: one field error per problem."""
+        return cls(
+            [
+                FieldError(".".join(str(part) for part in detail["loc"]) or "body", detail["msg"])
+                for detail in error.errors(include_url=False)
+            ]
+        )
+
+
+class InvalidBookingMessage(InvalidMessage):
+    """A booking message (SQS record, SNS envelope, JSON line) that ingest refuses."""
+
+
+class InvalidEventMessage(InvalidMessage):
+    """A received event message (``TierChanged``) that does not have the published shape."""
 
 
 class InvalidIdentifier(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised

@@ -26,7 +26,7 @@ def ingest_module(dynamodb: DynamoDBClient) -> ModuleType:
 
 @pytest.fixture
 def handler_requests(ingest_module: ModuleType) -> RequestCounter:
-    return RequestCounter(ingest_module.function.repository.client)
+    return RequestCounter(ingest_module.repository.client)
 
 
 def invoke(module: ModuleType, *records: dict[str, Any]) -> Any:

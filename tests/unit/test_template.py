@@ -23,6 +23,7 @@ FUNCTIONS = {
     "IngestFunction": "ingest.handler",
     "AggregateFunction": "aggregate.handler",
     "GetPointsFunction": "get_points.handler",
+    "NotifyFunction": "notify.handler",
 }
 
 # What each function may do, exactly; nothing else is granted.
@@ -44,6 +45,14 @@ EXPECTED_ACTIONS = {
         "sqs:SendMessage",
     },
     "GetPointsFunction": {"dynamodb:GetItem"},
+    "NotifyFunction": {
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+        "sns:Publish",
+        "sqs:SendMessage",
+    },
 }
 COMMON_ACTIONS = {
     "logs:CreateLogStream",
@@ -155,7 +164,7 @@ def test_data_actions_are_never_granted_on_every_resource(function: str) -> None
             assert not (isinstance(resource, str) and resource.endswith(":*")), statement
 
 
-@pytest.mark.parametrize("function", FUNCTIONS)
+@pytest.mark.parametrize("function", TABLE_ITEM_ACTIONS)
 def test_table_item_access_is_scoped_to_the_functions_key_prefix(function: str) -> None:
     expected_actions, prefix = TABLE_ITEM_ACTIONS[function]
     on_table = [s for s in statements(function) if s["Resource"] == get_att("LedgerTable", "Arn")]
@@ -173,6 +182,37 @@ def test_the_aggregate_reads_only_the_ledger_stream_and_sends_only_to_its_failur
     assert by_sid["SendToFailureDestination"]["Resource"] == get_att("AggregateFailureQueue", "Arn")
 
 
+def test_the_notifier_reads_only_the_stream_and_publishes_only_to_the_events_topic() -> None:
+    by_sid = {s["Sid"]: s for s in statements("NotifyFunction")}
+    assert not [
+        s for s in statements("NotifyFunction") if s["Resource"] == get_att("LedgerTable", "Arn")
+    ]
+    assert by_sid["ReadLedgerStream"]["Resource"] == get_att("LedgerTable", "StreamArn")
+    assert by_sid["PublishEvents"] == {
+        "Sid": "PublishEvents",
+        "Effect": "Allow",
+        "Action": "sns:Publish",
+        "Resource": ref("EventsTopic"),
+    }
+    assert by_sid["SendToFailureDestination"]["Resource"] == get_att("NotifyFailureQueue", "Arn")
+    assert environment("NotifyFunction")["LOYALTY_EVENTS_TOPIC_ARN"] == ref("EventsTopic")
+
+
+def test_only_aggregate_writes_invoke_the_notifier_with_partial_failures_and_bisection() -> None:
+    mapping = event("NotifyFunction", "AggregateStream")
+    assert mapping["Type"] == "DynamoDB"
+    properties = mapping["Properties"]
+    assert properties["Stream"] == get_att("LedgerTable", "StreamArn")
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert properties["BisectBatchOnFunctionError"] is True
+    assert 0 < properties["MaximumRetryAttempts"] <= 10
+    assert properties["DestinationConfig"] == {
+        "OnFailure": {"Destination": get_att("NotifyFailureQueue", "Arn")}
+    }
+    (pattern,) = [json.loads(f["Pattern"]) for f in properties["FilterCriteria"]["Filters"]]
+    assert pattern == {"dynamodb": {"Keys": {"pk": {"S": [{"prefix": AGGREGATE_PREFIX}]}}}}
+
+
 def test_ingest_consumes_only_its_own_queue() -> None:
     by_sid = {s["Sid"]: s for s in statements("IngestFunction")}
     assert by_sid["ConsumeIngestQueue"]["Resource"] == get_att("IngestQueue", "Arn")
@@ -184,6 +224,7 @@ def test_ingest_consumes_only_its_own_queue() -> None:
         ("IngestFunction", "IngestLogGroup"),
         ("AggregateFunction", "AggregateLogGroup"),
         ("GetPointsFunction", "GetPointsLogGroup"),
+        ("NotifyFunction", "NotifyLogGroup"),
     ],
 )
 def test_each_function_writes_only_to_its_own_log_group(function: str, log_group: str) -> None:
@@ -305,6 +346,7 @@ def test_each_function_is_configured_through_its_environment(function: str) -> N
     assert variables["LOYALTY_CONFIG_PARAMETER"] == ref("ConfigParameterName")
     assert variables["POWERTOOLS_SERVICE_NAME"].startswith("loyalty-")
     assert ("LOYALTY_ADMIN_GROUP" in variables) == (function == "GetPointsFunction")
+    assert ("LOYALTY_EVENTS_TOPIC_ARN" in variables) == (function == "NotifyFunction")
 
 
 def resolve_with_defaults(value: Any) -> str:
@@ -314,6 +356,8 @@ def resolve_with_defaults(value: Any) -> str:
     name = value["Ref"]
     if name == "LedgerTable":
         return "loyalty-LedgerTable-1A2B3C"
+    if name == "EventsTopic":
+        return "arn:aws:sns:eu-west-1:123456789012:loyalty-EventsTopic-1A2B3C"
     return str(TEMPLATE["Parameters"][name]["Default"])
 
 
@@ -348,6 +392,7 @@ def test_the_functions_use_the_layer_built_for_their_architecture() -> None:
     [
         ("IngestDeadLetterAlarm", "IngestDeadLetterQueue"),
         ("AggregateFailureAlarm", "AggregateFailureQueue"),
+        ("NotifyFailureAlarm", "NotifyFailureQueue"),
     ],
 )
 def test_a_message_in_either_failure_queue_raises_an_alarm(alarm: str, queue: str) -> None:
@@ -370,6 +415,8 @@ def test_outputs_name_everything_an_operator_needs() -> None:
         "AggregateFailureQueueUrl",
         "AggregateFailureQueueArn",
         "LoyaltyApiUrl",
+        "EventsTopicArn",
+        "NotifyFailureQueueUrl",
     }
 
 

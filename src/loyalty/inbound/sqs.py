@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from loyalty.errors import FieldError, InvalidBookingMessage
+from loyalty.errors import InvalidBookingMessage
 from loyalty.inbound.booking import BookingEvent, BookingStatus
 from loyalty.inbound.identifiers import validate_identifier
 
@@ -99,13 +99,6 @@ def _parse_fake(attributes: Mapping[str, str]) -> bool:
     return flag == "true"
 
 
-def _field_errors(error: ValidationError) -> list[FieldError]:
-    return [
-        FieldError(".".join(str(part) for part in detail["loc"]) or "body", detail["msg"])
-        for detail in error.errors(include_url=False)
-    ]
-
-
 def parse_booking_body(
     body: Any,
     attributes: Mapping[str, str] | None = None,
@@ -136,7 +129,7 @@ def parse_booking_body(
     try:
         event = BookingEvent.model_validate(body)
     except ValidationError as error:
-        raise InvalidBookingMessage(_field_errors(error)) from None
+        raise InvalidBookingMessage.of_validation(error) from None
     correlation_id = attributes.get(CORRELATION_ID_ATTRIBUTE)
     if correlation_id is not None:
         try:
