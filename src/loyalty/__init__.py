@@ -58,7 +58,10 @@ _EXPORTS = {
     "AggregateCache": "loyalty.services.aggregate",
     "AggregateResult": "loyalty.services.aggregate",
     "aggregate_stream_event": "loyalty.services.aggregate",
-    "reconcile_aggregate": "loyalty.services.aggregate",
+    "BackfillResult": "loyalty.services.backfill",
+    "Drift": "loyalty.services.backfill",
+    "backfill": "loyalty.services.backfill",
+    "reconcile_aggregate": "loyalty.services.backfill",
     "IngestResult": "loyalty.services.ingest",
     "apply_booking": "loyalty.services.ingest",
     "ingest_sqs_event": "loyalty.services.ingest",
@@ -145,6 +148,11 @@ if TYPE_CHECKING:
         AggregateCache as AggregateCache,
         AggregateResult as AggregateResult,
         aggregate_stream_event as aggregate_stream_event,
+    )
+    from loyalty.services.backfill import (
+        BackfillResult as BackfillResult,
+        Drift as Drift,
+        backfill as backfill,
         reconcile_aggregate as reconcile_aggregate,
     )
     from loyalty.services.ingest import (

@@ -11,7 +11,7 @@ import pytest
 from botocore.config import Config
 
 from loyalty import DynamoDBLoyaltyRepository, InMemoryLoyaltyRepository, ingest_sqs_event
-from loyalty.services.aggregate import reconcile_aggregate
+from loyalty.services.backfill import reconcile_aggregate
 from tests.aws import REGION, TABLE_NAME, RequestCounter
 from tests.builders import LambdaContext, api_event, booking_body, sqs_event, sqs_record
 

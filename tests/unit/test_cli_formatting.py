@@ -8,9 +8,9 @@ import pytest
 
 from loyalty import TierPolicy
 from loyalty.domain.tiers import Tier
-from loyalty_cli.commands.fake import fake_customer_id, parse_ttl
-from loyalty_cli.commands.show import tier_progress
-from loyalty_cli.output import format_duration, time_left
+from loyalty.services.fake_traffic import fake_customer_id
+from loyalty_cli.commands.fake import parse_ttl
+from loyalty_cli.render import format_duration, tier_progress, time_left
 
 
 @pytest.mark.parametrize(

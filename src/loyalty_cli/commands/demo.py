@@ -330,7 +330,7 @@ def _print(state: CliContext, running: Sandbox, report: _Report) -> None:
     from rich.progress_bar import ProgressBar
     from rich.table import Table
 
-    from loyalty_cli.commands.show import tier_progress
+    from loyalty_cli.render import tier_progress
 
     tiers = _tiers(running)
     console = state.console()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from loyalty import Tier, TransactionStatus
 from loyalty.domain.aggregates import CustomerAggregate
 from loyalty.domain.transactions import Transaction
-from loyalty.services.aggregate import reconcile_aggregate
+from loyalty.services.backfill import reconcile_aggregate
 
 if TYPE_CHECKING:
     from collections.abc import Callable
