@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from loyalty import InMemoryLoyaltyRepository, Tier, TierPolicy, Transaction, TransactionStatus
+from loyalty import InMemoryLoyaltyRepository, Tier, TierPolicy
 from loyalty.domain.aggregates import CustomerAggregate
 from loyalty.services.backfill import backfill, reconcile_aggregate, scan_balances
+from tests.builders import active_transaction
 
 TIERS = TierPolicy(silver=500, gold=1_000)
 
 
 def earn(repository: InMemoryLoyaltyRepository, customer: str, booking: str, points: int) -> None:
-    repository.record_transaction(
-        Transaction(
-            transaction_id=f"ksuid-{booking}",
-            customer_id=customer,
-            booking_id=booking,
-            points=points,
-            status=TransactionStatus.ACTIVE,
-            created_at="2026-11-01T10:00:00.000Z",
-            expires_at=2_000_000_000,
-        )
-    )
+    repository.record_transaction(active_transaction(customer, booking, points))
 
 
 def store(repository: InMemoryLoyaltyRepository, customer: str, points: int) -> None:

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from loyalty import InMemoryLoyaltyRepository, Transaction, TransactionStatus
+from loyalty import InMemoryLoyaltyRepository, TransactionStatus
 from loyalty.errors import TransactionNotFound
 from loyalty.services.revoke import revoke_booking
-from tests.builders import fixed_clock
+from tests.builders import active_transaction, fixed_clock
 
 
 @pytest.fixture
 def repository() -> InMemoryLoyaltyRepository:
     repository = InMemoryLoyaltyRepository()
-    repository.record_transaction(
-        Transaction(
-            transaction_id="ksuid-1",
-            customer_id="c-1",
-            booking_id="b-1",
-            points=700,
-            status=TransactionStatus.ACTIVE,
-            created_at="2026-11-01T10:00:00.000Z",
-            expires_at=2_000_000_000,
-        )
-    )
+    repository.record_transaction(active_transaction("c-1", "b-1", 700))
     return repository
 
 

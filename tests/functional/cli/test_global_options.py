@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from loyalty import Transaction, TransactionStatus
 from tests.aws import TABLE_NAME, create_table
+from tests.builders import active_transaction
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -22,15 +22,7 @@ OTHER_TABLE = "loyalty-other"
 @pytest.fixture
 def earned(repository: DynamoDBLoyaltyRepository) -> None:
     repository.record_transaction(
-        Transaction(
-            transaction_id="ksuid-b-1",
-            customer_id="c-1",
-            booking_id="b-1",
-            points=700,
-            status=TransactionStatus.ACTIVE,
-            created_at="2026-11-01T10:00:00.000Z",
-            expires_at=int(time.time()) + 3_600,
-        )
+        active_transaction("c-1", "b-1", 700, expires_at=int(time.time()) + 3_600)
     )
 
 
