@@ -30,13 +30,16 @@ _EXPORTS = {
     "Transaction": "loyalty.domain.transactions",
     "TransactionStatus": "loyalty.domain.transactions",
     "AggregateConflict": "loyalty.errors",
+    "AmbiguousSourceQueue": "loyalty.errors",
     "ConfigurationError": "loyalty.errors",
     "FieldError": "loyalty.errors",
+    "IngestInterrupted": "loyalty.errors",
     "InvalidBookingMessage": "loyalty.errors",
     "InvalidIdentifier": "loyalty.errors",
     "InvalidStreamRecord": "loyalty.errors",
     "LoyaltyError": "loyalty.errors",
     "RetriesExhausted": "loyalty.errors",
+    "TransactionNotFound": "loyalty.errors",
     "get_points_response": "loyalty.inbound.api_gateway",
     "PartialBatchResponse": "loyalty.inbound.batch_response",
     "Booking": "loyalty.inbound.booking",
@@ -46,6 +49,7 @@ _EXPORTS = {
     "validate_identifier": "loyalty.inbound.identifiers",
     "BookingMessage": "loyalty.inbound.sqs",
     "parse_booking_body": "loyalty.inbound.sqs",
+    "parse_booking_line": "loyalty.inbound.sqs",
     "parse_sqs_record": "loyalty.inbound.sqs",
     "SnsBookingMessage": "loyalty.publishing",
     "booking_event": "loyalty.publishing",
@@ -58,12 +62,21 @@ _EXPORTS = {
     "AggregateCache": "loyalty.services.aggregate",
     "AggregateResult": "loyalty.services.aggregate",
     "aggregate_stream_event": "loyalty.services.aggregate",
-    "reconcile_aggregate": "loyalty.services.aggregate",
+    "BackfillResult": "loyalty.services.backfill",
+    "Drift": "loyalty.services.backfill",
+    "backfill": "loyalty.services.backfill",
+    "reconcile_aggregate": "loyalty.services.backfill",
+    "issue_fake_traffic": "loyalty.services.fake_traffic",
     "IngestResult": "loyalty.services.ingest",
     "apply_booking": "loyalty.services.ingest",
+    "ingest_lines": "loyalty.services.ingest",
+    "ingest_messages": "loyalty.services.ingest",
     "ingest_sqs_event": "loyalty.services.ingest",
     "customer_ledger": "loyalty.services.read",
+    "customer_overview": "loyalty.services.read",
     "customer_summary": "loyalty.services.read",
+    "replay_dlq": "loyalty.services.replay",
+    "revoke_booking": "loyalty.services.revoke",
     "Settings": "loyalty.settings",
     "TierChanged": "loyalty.domain.events",
     "InvalidEventMessage": "loyalty.errors",
@@ -109,8 +122,10 @@ if TYPE_CHECKING:
     )
     from loyalty.errors import (
         AggregateConflict as AggregateConflict,
+        AmbiguousSourceQueue as AmbiguousSourceQueue,
         ConfigurationError as ConfigurationError,
         FieldError as FieldError,
+        IngestInterrupted as IngestInterrupted,
         InvalidBookingMessage as InvalidBookingMessage,
         InvalidEventMessage as InvalidEventMessage,
         InvalidIdentifier as InvalidIdentifier,
@@ -118,6 +133,7 @@ if TYPE_CHECKING:
         InvalidStreamRecord as InvalidStreamRecord,
         LoyaltyError as LoyaltyError,
         RetriesExhausted as RetriesExhausted,
+        TransactionNotFound as TransactionNotFound,
     )
     from loyalty.inbound.api_gateway import (
         get_points_response as get_points_response,
@@ -137,6 +153,7 @@ if TYPE_CHECKING:
     from loyalty.inbound.sqs import (
         BookingMessage as BookingMessage,
         parse_booking_body as parse_booking_body,
+        parse_booking_line as parse_booking_line,
         parse_sqs_record as parse_sqs_record,
     )
     from loyalty.outbound.tier_changed import (
@@ -165,11 +182,21 @@ if TYPE_CHECKING:
         AggregateCache as AggregateCache,
         AggregateResult as AggregateResult,
         aggregate_stream_event as aggregate_stream_event,
+    )
+    from loyalty.services.backfill import (
+        BackfillResult as BackfillResult,
+        Drift as Drift,
+        backfill as backfill,
         reconcile_aggregate as reconcile_aggregate,
+    )
+    from loyalty.services.fake_traffic import (
+        issue_fake_traffic as issue_fake_traffic,
     )
     from loyalty.services.ingest import (
         IngestResult as IngestResult,
         apply_booking as apply_booking,
+        ingest_lines as ingest_lines,
+        ingest_messages as ingest_messages,
         ingest_sqs_event as ingest_sqs_event,
     )
     from loyalty.services.notify import (
@@ -178,7 +205,14 @@ if TYPE_CHECKING:
     )
     from loyalty.services.read import (
         customer_ledger as customer_ledger,
+        customer_overview as customer_overview,
         customer_summary as customer_summary,
+    )
+    from loyalty.services.replay import (
+        replay_dlq as replay_dlq,
+    )
+    from loyalty.services.revoke import (
+        revoke_booking as revoke_booking,
     )
     from loyalty.settings import (
         Settings as Settings,

@@ -17,8 +17,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AggregateConflict",
+    "AmbiguousSourceQueue",
     "ConfigurationError",
     "FieldError",
+    "IngestInterrupted",
     "InvalidBookingMessage",
     "InvalidEventMessage",
     "InvalidIdentifier",
@@ -26,6 +28,7 @@ __all__ = [
     "InvalidStreamRecord",
     "LoyaltyError",
     "RetriesExhausted",
+    "TransactionNotFound",
 ]
 
 
@@ -101,3 +104,36 @@ class RetriesExhausted(LoyaltyError):  # noqa: N818 - reads as a sentence where 
 
     Transient by nature: the caller reports the work as failed so that it is retried later.
     """
+
+
+class TransactionNotFound(LoyaltyError, LookupError):  # noqa: N818 - reads as a sentence where it is raised
+    """The booking has no transaction in the ledger."""
+
+    def __init__(self, customer_id: str, booking_id: str) -> None:
+        self.customer_id = customer_id
+        self.booking_id = booking_id
+        super().__init__(f"no transaction for booking {booking_id!r} of customer {customer_id!r}")
+
+
+class AmbiguousSourceQueue(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised
+    """A dead-letter queue without exactly one source queue: the queue to re-queue into is unknown."""
+
+    def __init__(self, dlq_url: str, sources: list[str]) -> None:
+        self.dlq_url = dlq_url
+        self.sources = tuple(sources)
+        found = ", ".join(sources) or "none"
+        super().__init__(
+            f"cannot tell which queue to re-queue into (source queues of the DLQ: {found})"
+        )
+
+
+class IngestInterrupted(LoyaltyError):  # noqa: N818 - reads as a sentence where it is raised
+    """A bulk ingest stopped at a failing write (the cause); ``written`` of ``total`` were written.
+
+    Re-running the same input is safe: ingest is idempotent.
+    """
+
+    def __init__(self, written: int, total: int) -> None:
+        self.written = written
+        self.total = total
+        super().__init__(f"stopped after {written} of {total} writes")

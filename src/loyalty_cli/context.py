@@ -1,4 +1,4 @@
-"""What every command shares: the global options, lazily built AWS clients, and output."""
+"""What every command shares: the global options, the AWS clients built from them, and output."""
 
 from __future__ import annotations
 
@@ -25,9 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CliContext", "OutputFormat", "cli_context"]
 
-MAX_POOL_CONNECTIONS = 32
-"""Enough HTTP connections for the commands' worker threads to share one client."""
-
 
 class OutputFormat(StrEnum):
     """How results are printed on stdout."""
@@ -49,6 +46,16 @@ class CliContext:
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
     _session: Session | None = field(default=None, repr=False)
     _repository: DynamoDBLoyaltyRepository | None = field(default=None, repr=False)
+
+    def apply(self, **given: Any) -> None:
+        """Set the global options given (by name); ``debug`` also turns on debug logs."""
+        for name, value in given.items():
+            setattr(self, name, value)
+        if given.get("debug"):
+            import logging
+
+            logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+            logging.getLogger("loyalty").setLevel(logging.DEBUG)
 
     @property
     def json(self) -> bool:
@@ -73,14 +80,12 @@ class CliContext:
 
     def _client(self, service: str) -> Any:
         if service not in self._clients:
-            from botocore.config import Config
+            config = None
+            if service == "dynamodb":
+                # The library's own settings: the same pool and retries as the Lambdas.
+                from loyalty.repository.dynamodb import dynamodb_client_config
 
-            config = Config(
-                retries={"mode": "standard", "max_attempts": 3},
-                connect_timeout=5,
-                read_timeout=30,
-                max_pool_connections=MAX_POOL_CONNECTIONS,
-            )
+                config = dynamodb_client_config()
             self._clients[service] = self.session().client(
                 service,  # type: ignore[call-overload]
                 endpoint_url=self.endpoint_url,

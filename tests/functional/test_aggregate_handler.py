@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from loyalty import DynamoDBLoyaltyRepository, InMemoryLoyaltyRepository, ingest_sqs_event
-from loyalty.services.aggregate import reconcile_aggregate
+from loyalty.services.backfill import reconcile_aggregate
 from tests.support.aws import TABLE_NAME, RequestCounter, StreamReader
 from tests.support.builders import LambdaContext, api_event, booking_body, sqs_event, sqs_record
 

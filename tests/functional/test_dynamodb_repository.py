@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from loyalty import DynamoDBLoyaltyRepository, Transaction, TransactionStatus, WriteOutcome
+from loyalty import (
+    CustomerAggregate,
+    DynamoDBLoyaltyRepository,
+    Tier,
+    Transaction,
+    TransactionStatus,
+    WriteOutcome,
+)
 from tests.support.aws import TABLE_NAME, RequestCounter
 
 if TYPE_CHECKING:
@@ -95,3 +102,20 @@ def test_list_transactions_reads_only_that_customers_ledger(
     repository.record_transaction(replace(transaction(booking_id="b-9"), customer_id="c-2"))
     assert [t.booking_id for t in repository.list_transactions("c-1")] == ["b-1", "b-2", "b-3"]
     assert repository.get_transaction("c-1", "missing") is None
+
+
+def test_a_segmented_table_scan_yields_every_transaction_and_aggregate_once(
+    repository: DynamoDBLoyaltyRepository,
+) -> None:
+    for booking in ("b-1", "b-2", "b-3"):
+        repository.record_transaction(transaction(booking_id=booking))
+    repository.save_aggregate(CustomerAggregate("c-1", 1_500, Tier.BRONZE), None)
+    repository.save_aggregate(CustomerAggregate("c-2", 70_000, Tier.SILVER), None)
+    scanned = [item for segment in range(3) for item in repository.scan_table(segment, 3)]
+    assert sorted(t.booking_id for t in scanned if isinstance(t, Transaction)) == [
+        "b-1",
+        "b-2",
+        "b-3",
+    ]
+    aggregates = {a.customer_id: a.points for a in scanned if isinstance(a, CustomerAggregate)}
+    assert aggregates == {"c-1": 1_500, "c-2": 70_000}

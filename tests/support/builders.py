@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from loyalty.domain.transactions import Transaction, TransactionStatus
 from loyalty.testing import (
     LambdaContext,
     booking_body,
@@ -21,6 +22,7 @@ from loyalty.testing import (
 __all__ = [
     "FIXED_NOW",
     "LambdaContext",
+    "active_transaction",
     "api_event",
     "booking_body",
     "fixed_clock",
@@ -35,6 +37,25 @@ FIXED_NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 def fixed_clock() -> datetime:
     return FIXED_NOW
+
+
+def active_transaction(
+    customer_id: str = "customer-1",
+    booking_id: str = "booking-1",
+    points: int = 100,
+    *,
+    expires_at: int = 2_000_000_000,
+) -> Transaction:
+    """An ACTIVE ledger transaction as ingest records it (id derived from the booking)."""
+    return Transaction(
+        transaction_id=f"ksuid-{booking_id}",
+        customer_id=customer_id,
+        booking_id=booking_id,
+        points=points,
+        status=TransactionStatus.ACTIVE,
+        created_at="2026-11-01T10:00:00.000Z",
+        expires_at=expires_at,
+    )
 
 
 def api_event(customer_id: str | None, *, sub: str | None, groups: Any = None) -> dict[str, Any]:

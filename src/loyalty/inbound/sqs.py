@@ -24,6 +24,7 @@ __all__ = [
     "BookingMessage",
     "lambda_sqs_record",
     "parse_booking_body",
+    "parse_booking_line",
     "parse_sqs_record",
 ]
 
@@ -146,6 +147,18 @@ def parse_booking_body(
         message_id=message_id,
         trace_id=trace_id,
     )
+
+
+def parse_booking_line(line: str) -> BookingMessage:
+    """Parse one line of a JSON-lines file of booking events (``"status"`` in the body).
+
+    Raises
+    ------
+    InvalidBookingMessage
+        ``line: is not valid JSON`` for a line that is not JSON, else naming every field that is
+        missing or wrong.
+    """
+    return parse_booking_body(_loads(line, "line"))
 
 
 def _trace_id(record: Mapping[str, Any]) -> str | None:

@@ -68,6 +68,16 @@ class LoyaltyRepository(Protocol):
         """Yield every transaction in one segment of a parallel scan of the whole ledger."""
         ...
 
+    def scan_table(
+        self, segment: int = 0, total_segments: int = 1
+    ) -> Iterator[Transaction | CustomerAggregate]:
+        """Yield every transaction and every aggregate in one segment of a parallel scan.
+
+        One pass reads both, so a reconciliation sees every customer with either (strongly
+        consistent).
+        """
+        ...
+
     def get_aggregate(self, customer_id: str) -> CustomerAggregate | None:
         """Return the customer's stored aggregate (strongly consistent), or None."""
         ...

@@ -14,6 +14,7 @@ from loyalty.domain.transactions import Transaction, TransactionStatus
 from loyalty.errors import AggregateConflict, RetriesExhausted
 from loyalty.repository.base import WriteOutcome
 from loyalty.repository.items import (
+    AGGREGATE_PREFIX,
     TRANSACTION_PREFIX,
     aggregate_from_item,
     aggregate_key,
@@ -177,6 +178,23 @@ class DynamoDBLoyaltyRepository:
         ):
             for item in page.get("Items", []):
                 yield transaction_from_item(item)
+
+    def scan_table(
+        self, segment: int = 0, total_segments: int = 1
+    ) -> Iterator[Transaction | CustomerAggregate]:
+        paginator = self._client.get_paginator("scan")
+        for page in paginator.paginate(
+            TableName=self._table_name,
+            Segment=segment,
+            TotalSegments=total_segments,
+            ConsistentRead=True,
+        ):
+            for item in page.get("Items", []):
+                pk = str(item.get("pk", {}).get("S", ""))
+                if pk.startswith(TRANSACTION_PREFIX):
+                    yield transaction_from_item(item)
+                elif pk.startswith(AGGREGATE_PREFIX):
+                    yield aggregate_from_item(item)
 
     def get_aggregate(self, customer_id: str) -> CustomerAggregate | None:
         response = self._client.get_item(

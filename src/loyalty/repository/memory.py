@@ -114,6 +114,18 @@ class InMemoryLoyaltyRepository:
             if index % total_segments == segment:
                 yield transaction
 
+    def scan_table(
+        self, segment: int = 0, total_segments: int = 1
+    ) -> Iterator[Transaction | CustomerAggregate]:
+        with self._lock:
+            snapshot: list[Transaction | CustomerAggregate] = [
+                *(transaction for _, transaction in sorted(self._transactions.items())),
+                *(aggregate for _, aggregate in sorted(self._aggregates.items())),
+            ]
+        for index, item in enumerate(snapshot):
+            if index % total_segments == segment:
+                yield item
+
     def get_aggregate(self, customer_id: str) -> CustomerAggregate | None:
         with self._lock:
             return self._aggregates.get(customer_id)

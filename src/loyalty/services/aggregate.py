@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from loyalty.concurrency import run_all
-from loyalty.domain.aggregates import CustomerAggregate, LedgerChange, fold_changes, reconciled
+from loyalty.domain.aggregates import CustomerAggregate, LedgerChange, fold_changes
 from loyalty.domain.clock import Clock, format_timestamp, utc_now
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.errors import AggregateConflict, InvalidStreamRecord, RetriesExhausted
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from loyalty.repository.base import LoyaltyRepository
 
-__all__ = ["AggregateCache", "AggregateResult", "aggregate_stream_event", "reconcile_aggregate"]
+__all__ = ["AggregateCache", "AggregateResult", "aggregate_stream_event"]
 
 MAX_CONFLICT_RETRIES = 5
 _logger = logging.getLogger("loyalty.services.aggregate")
@@ -222,33 +222,3 @@ def aggregate_stream_event(
                 extra={"customer_id": customer_id},
             )
     return result
-
-
-def reconcile_aggregate(
-    repository: LoyaltyRepository,
-    customer_id: str,
-    points: int,
-    expected: CustomerAggregate | None,
-    *,
-    tiers: TierPolicy = DEFAULT_TIER_POLICY,
-    now: Clock = utc_now,
-) -> bool:
-    """Overwrite a customer's points (and tier) if the aggregate is still ``expected``.
-
-    For operators' corrections (``loyalty backfill``): one conditional write that keeps the
-    high-water mark and bumps the version, so it never overwrites a concurrent aggregator write.
-
-    Returns
-    -------
-    bool
-        False, having written nothing, if the aggregate changed since ``expected`` was read:
-        re-read, recompute and try again.
-    """
-    corrected = reconciled(
-        customer_id, points, expected, tiers=tiers, updated_at=format_timestamp(now())
-    )
-    try:
-        repository.save_aggregate(corrected, expected)
-    except AggregateConflict:
-        return False
-    return True

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from loyalty.concurrency import run_all
+from loyalty.concurrency import run_all, run_bounded
 from loyalty.domain.clock import Clock, format_timestamp, utc_now
 from loyalty.domain.transactions import (
     LoyaltyPolicy,
@@ -15,13 +15,14 @@ from loyalty.domain.transactions import (
     TransactionStatus,
     new_transaction_id,
 )
-from loyalty.errors import InvalidBookingMessage
+from loyalty.errors import IngestInterrupted, InvalidBookingMessage
 from loyalty.inbound.batch_response import PartialBatchResponse, partial_batch_response
 from loyalty.inbound.booking import BookingStatus
-from loyalty.inbound.sqs import BookingMessage, parse_sqs_record
+from loyalty.inbound.sqs import BookingMessage, parse_booking_line, parse_sqs_record
+from loyalty.services.progress import OnProgress, no_progress
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
     from concurrent.futures import Executor
 
     from loyalty.repository.base import LoyaltyRepository, WriteOutcome
@@ -29,7 +30,11 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_POLICY",
     "IngestResult",
+    "LinesResult",
+    "RejectedLine",
     "apply_booking",
+    "ingest_lines",
+    "ingest_messages",
     "ingest_sqs_event",
     "transaction_for",
 ]
@@ -93,6 +98,94 @@ def apply_booking(
     if message.status is BookingStatus.CANCELLED:
         return repository.revoke_transaction(transaction)
     return repository.record_transaction(transaction)
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedLine:
+    """A line of a JSON-lines file that is not a valid booking event: its number and why."""
+
+    line: int
+    reason: str
+
+
+@dataclass(slots=True)
+class LinesResult:
+    """What a JSON-lines import did: valid lines, write outcome counts, rejected lines."""
+
+    valid: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    rejected: list[RejectedLine] = field(default_factory=list)
+
+
+def ingest_messages(
+    messages: Sequence[BookingMessage],
+    repository: LoyaltyRepository,
+    *,
+    policy: LoyaltyPolicy = DEFAULT_POLICY,
+    workers: int = 8,
+    now: Clock = utc_now,
+    on_progress: OnProgress = no_progress,
+) -> Counter[str]:
+    """Apply many validated booking messages, ``workers`` at a time; return the outcome counts.
+
+    Raises
+    ------
+    IngestInterrupted
+        At the first failing write (its error is the ``__cause__``), after cancelling the writes
+        not yet started. Re-running is safe: every write is idempotent.
+    """
+    outcomes: Counter[str] = Counter()
+    written = 0
+
+    def write(message: BookingMessage) -> WriteOutcome:
+        return apply_booking(message, repository, policy, now)
+
+    try:
+        for _, outcome in run_bounded(write, messages, workers=workers):
+            outcomes[outcome.value] += 1
+            written += 1
+            on_progress("ingesting", written, len(messages))
+    except Exception as error:
+        raise IngestInterrupted(written, len(messages)) from error
+    return outcomes
+
+
+def ingest_lines(
+    lines: Iterable[str],
+    repository: LoyaltyRepository | None,
+    *,
+    policy: LoyaltyPolicy = DEFAULT_POLICY,
+    workers: int = 8,
+    now: Clock = utc_now,
+    on_progress: OnProgress = no_progress,
+) -> LinesResult:
+    """Import booking events from JSON lines (blank lines skipped), idempotently.
+
+    Every line is validated first (as ingest validates SQS messages, see
+    :func:`~loyalty.inbound.sqs.parse_booking_line`); the valid ones are then written to
+    ``repository`` with :func:`ingest_messages` (None: a dry run, validate only). Importing the
+    same lines twice changes nothing the second time.
+
+    Raises
+    ------
+    IngestInterrupted
+        At the first failing write.
+    """
+    result = LinesResult()
+    valid: list[BookingMessage] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            valid.append(parse_booking_line(line))
+        except InvalidBookingMessage as error:
+            result.rejected.append(RejectedLine(number, str(error)))
+    result.valid = len(valid)
+    if repository is not None and valid:
+        result.outcomes = ingest_messages(
+            valid, repository, policy=policy, workers=workers, now=now, on_progress=on_progress
+        )
+    return result
 
 
 def _record_logger(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from loyalty.domain.transactions import Transaction
     from loyalty.repository.base import LoyaltyRepository
 
-__all__ = ["customer_ledger", "customer_summary"]
+__all__ = ["CustomerOverview", "customer_ledger", "customer_overview", "customer_summary"]
 
 
 def customer_summary(
@@ -38,3 +39,30 @@ def customer_ledger(repository: LoyaltyRepository, customer_id: str) -> list[Tra
     """
     transactions = repository.list_transactions(validate_identifier(customer_id))
     return sorted(transactions, key=lambda t: (t.created_at, t.transaction_id), reverse=True)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerOverview:
+    """A customer's aggregate summary beside their ledger (newest first)."""
+
+    summary: CustomerSummary
+    ledger: list[Transaction]
+
+    @property
+    def balance(self) -> int:
+        """What the ledger holds; differs from the summary while the aggregate lags or drifts."""
+        return sum(transaction.value for transaction in self.ledger)
+
+
+def customer_overview(
+    repository: LoyaltyRepository, customer_id: str, *, tiers: TierPolicy = DEFAULT_TIER_POLICY
+) -> CustomerOverview:
+    """A customer's summary and ledger, read together for an operator.
+
+    Raises
+    ------
+    loyalty.errors.InvalidIdentifier
+        If ``customer_id`` is not a valid id, saying why.
+    """
+    summary = customer_summary(repository, customer_id, tiers=tiers)
+    return CustomerOverview(summary, customer_ledger(repository, customer_id))

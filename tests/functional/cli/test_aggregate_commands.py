@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from loyalty import Tier, TransactionStatus
+from loyalty import Tier
 from loyalty.domain.aggregates import CustomerAggregate
-from loyalty.domain.transactions import Transaction
-from loyalty.services.aggregate import reconcile_aggregate
+from loyalty.services.backfill import reconcile_aggregate
+from tests.support.builders import active_transaction
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -21,15 +21,7 @@ if TYPE_CHECKING:
 
 def earn(repository: DynamoDBLoyaltyRepository, customer: str, booking: str, points: int) -> None:
     repository.record_transaction(
-        Transaction(
-            transaction_id=f"ksuid-{booking}",
-            customer_id=customer,
-            booking_id=booking,
-            points=points,
-            status=TransactionStatus.ACTIVE,
-            created_at="2026-11-01T10:00:00.000Z",
-            expires_at=int(time.time()) + 86_400,
-        )
+        active_transaction(customer, booking, points, expires_at=int(time.time()) + 86_400)
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from loyalty import InMemoryLoyaltyRepository, get_points_response
 from loyalty.inbound.api_gateway import caller_groups
-from loyalty.services.aggregate import reconcile_aggregate
+from loyalty.services.backfill import reconcile_aggregate
 from tests.support.builders import api_event
 
 
