@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from botocore.config import Config
 
     from loyalty.domain.events import TierChanged
+    from loyalty_sandbox.functions import Handler
+    from loyalty_sandbox.template import StreamMappingSettings
 
 __all__ = ["FAKE_CREDENTIALS", "Sandbox"]
 
@@ -176,27 +178,21 @@ class Sandbox:
             settings=self.settings.ingest_mapping,
             concurrency=self._ingest_concurrency,
         )
-        self._stream = StreamPoller(
-            streams=self.client("dynamodbstreams"),
-            sqs=self.client("sqs"),
-            stream_arn=resources.stream_arn,
-            failure_queue_url=resources.failure_queue_url,
-            region=self.region,
-            handler=aggregate.handler,
-            settings=self.settings.stream_mapping,
-            expired=expired,
+        self._stream = self._stream_poller(
+            "AggregateFunction",
+            aggregate.handler,
+            self.settings.stream_mapping,
+            resources.failure_queue_url,
+            expired,
         )
         # A second mapping on the same stream, as in AWS: its own filter, checkpoint and retries.
-        self._notify = StreamPoller(
-            streams=self.client("dynamodbstreams"),
-            sqs=self.client("sqs"),
-            stream_arn=resources.stream_arn,
-            failure_queue_url=resources.notify_failure_queue_url,
-            region=self.region,
-            handler=notify.handler,
-            settings=self.settings.notify_mapping,
-            expired=ExpiredKeys(),
-            function_name="NotifyFunction",
+        # It never sees ledger records (its filter), so it shares no TTL bookkeeping.
+        self._notify = self._stream_poller(
+            "NotifyFunction",
+            notify.handler,
+            self.settings.notify_mapping,
+            resources.notify_failure_queue_url,
+            ExpiredKeys(),
         )
         self._sweeper = TtlSweeper(
             dynamodb=self.client("dynamodb"),
@@ -210,6 +206,26 @@ class Sandbox:
         self._stream.start()
         self._notify.start()
         self._sweeper.start()
+
+    def _stream_poller(
+        self,
+        function_name: str,
+        handler: Handler,
+        settings: StreamMappingSettings,
+        failure_queue_url: str,
+        expired: ExpiredKeys,
+    ) -> StreamPoller:
+        return StreamPoller(
+            streams=self.client("dynamodbstreams"),
+            sqs=self.client("sqs"),
+            stream_arn=self.resources.stream_arn,
+            failure_queue_url=failure_queue_url,
+            region=self.region,
+            handler=handler,
+            settings=settings,
+            expired=expired,
+            function_name=function_name,
+        )
 
     def stop(self) -> None:
         """Stop the pollers and the sweeper (after their batch in progress), then the emulator."""

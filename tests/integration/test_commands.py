@@ -42,24 +42,21 @@ def _read_json(stream: Any) -> dict[str, Any]:
     raise AssertionError(f"no JSON document on stdout: {text!r}")
 
 
-def test_the_sandbox_command_prints_where_it_runs_serves_until_terminated_and_stops_cleanly() -> (
-    None
-):
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from loyalty_cli.app import main; main()",
-            "--output",
-            "json",
-            "sandbox",
-        ],
+def _sandbox_process() -> subprocess.Popen[str]:
+    """``loyalty --output json sandbox`` in a child process, its output unbuffered."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "from loyalty_cli.app import main; main()", "-o", "json", "sandbox"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=environment,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+
+
+def test_the_sandbox_command_prints_where_it_runs_serves_until_terminated_and_stops_cleanly() -> (
+    None
+):
+    process = _sandbox_process()
     try:
         started = _read_json(process.stdout)
         exports = started["environment"]
@@ -80,14 +77,7 @@ def test_the_sandbox_command_prints_where_it_runs_serves_until_terminated_and_st
 
 
 def test_the_sandbox_command_prints_each_tier_change_as_it_is_published() -> None:
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from loyalty_cli.app import main; main()", "-o", "json", "sandbox"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environment,
-    )
+    process = _sandbox_process()
     try:
         exports = _read_json(process.stdout)["environment"]
         sns = boto3.client(

@@ -11,8 +11,8 @@ from loyalty.domain.clock import format_timestamp
 from loyalty.errors import InvalidStreamRecord
 from loyalty.repository.items import (
     AGGREGATE_PREFIX,
+    TRANSACTION_PREFIX,
     aggregate_from_item,
-    customer_of_transaction_key,
     transaction_image_value,
 )
 
@@ -74,6 +74,21 @@ def lambda_stream_record(
     return record
 
 
+def _item_change(record: Mapping[str, Any], prefix: str) -> tuple[dict[str, Any], str, str] | None:
+    """The ``dynamodb`` section, key and sequence number of a record of an item whose partition
+    key starts with ``prefix``; None for any other item."""
+    stream = record.get("dynamodb")
+    if not isinstance(stream, dict):
+        raise InvalidStreamRecord("record has no 'dynamodb' section")
+    pk = stream.get("Keys", {}).get("pk", {}).get("S")
+    if not isinstance(pk, str) or not pk.startswith(prefix):
+        return None
+    sequence_number = stream.get("SequenceNumber")
+    if not isinstance(sequence_number, str) or not sequence_number.isdigit():
+        raise InvalidStreamRecord(f"record of {pk} has no valid SequenceNumber")
+    return stream, pk, sequence_number
+
+
 def ledger_change_of(record: Mapping[str, Any]) -> LedgerChange | None:
     """Return the ledger change of a stream record, or None for any item that is not a transaction.
 
@@ -82,16 +97,11 @@ def ledger_change_of(record: Mapping[str, Any]) -> LedgerChange | None:
     InvalidStreamRecord
         If a transaction record lacks its sequence number or carries an unreadable image.
     """
-    stream = record.get("dynamodb")
-    if not isinstance(stream, dict):
-        raise InvalidStreamRecord("record has no 'dynamodb' section")
-    pk = stream.get("Keys", {}).get("pk", {}).get("S")
-    customer_id = customer_of_transaction_key(pk) if isinstance(pk, str) else None
-    if customer_id is None:
+    change = _item_change(record, TRANSACTION_PREFIX)
+    if change is None:
         return None
-    sequence_number = stream.get("SequenceNumber")
-    if not isinstance(sequence_number, str) or not sequence_number.isdigit():
-        raise InvalidStreamRecord(f"record of {pk} has no valid SequenceNumber")
+    stream, pk, sequence_number = change
+    customer_id = pk.removeprefix(TRANSACTION_PREFIX)
     try:
         delta = transaction_image_value(stream.get("NewImage")) - transaction_image_value(
             stream.get("OldImage")
@@ -111,7 +121,8 @@ class AggregateWrite:
     before: CustomerAggregate | None
     after: CustomerAggregate
     written_at: str
-    """When DynamoDB recorded the change (the record's approximate creation time, ISO 8601 UTC)."""
+    """When the write happened: the aggregate's ``updated_at``, else the record's approximate
+    creation time (ISO 8601 UTC)."""
 
 
 def aggregate_write_of(record: Mapping[str, Any]) -> AggregateWrite | None:
@@ -124,15 +135,10 @@ def aggregate_write_of(record: Mapping[str, Any]) -> AggregateWrite | None:
     InvalidStreamRecord
         If an aggregate record lacks its sequence number or carries an unreadable image.
     """
-    stream = record.get("dynamodb")
-    if not isinstance(stream, dict):
-        raise InvalidStreamRecord("record has no 'dynamodb' section")
-    pk = stream.get("Keys", {}).get("pk", {}).get("S")
-    if not isinstance(pk, str) or not pk.startswith(AGGREGATE_PREFIX):
+    change = _item_change(record, AGGREGATE_PREFIX)
+    if change is None:
         return None
-    sequence_number = stream.get("SequenceNumber")
-    if not isinstance(sequence_number, str) or not sequence_number.isdigit():
-        raise InvalidStreamRecord(f"record of {pk} has no valid SequenceNumber")
+    stream, pk, sequence_number = change
     new, old = stream.get("NewImage"), stream.get("OldImage")
     if new is None:
         return None

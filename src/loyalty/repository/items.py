@@ -21,7 +21,6 @@ __all__ = [
     "aggregate_from_item",
     "aggregate_key",
     "aggregate_to_item",
-    "customer_of_transaction_key",
     "transaction_from_item",
     "transaction_image_value",
     "transaction_key",
@@ -54,13 +53,6 @@ def transaction_key(customer_id: str, booking_id: str) -> dict[str, AttributeVal
 def aggregate_key(customer_id: str) -> dict[str, AttributeValueTypeDef]:
     """Primary key of a customer's aggregate: ``AGG#{customer}`` / ``AGG``."""
     return {"pk": {"S": f"{AGGREGATE_PREFIX}{customer_id}"}, "sk": {"S": AGGREGATE_SORT_KEY}}
-
-
-def customer_of_transaction_key(pk: str) -> str | None:
-    """Return the customer id of a transaction partition key, or None for any other item."""
-    if pk.startswith(TRANSACTION_PREFIX):
-        return pk.removeprefix(TRANSACTION_PREFIX)
-    return None
 
 
 def transaction_image_value(image: Mapping[str, Any] | None) -> int:
