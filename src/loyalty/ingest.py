@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,6 @@ from loyalty.events.errors import InvalidBookingMessage
 from loyalty.events.sqs import BookingMessage, parse_sqs_record
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
     from concurrent.futures import Executor
 
     from loyalty.repository.base import LoyaltyRepository, WriteOutcome
@@ -28,14 +28,24 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_POLICY",
     "IngestResult",
+    "NotAnSqsEvent",
     "apply_booking",
     "ingest_sqs_event",
+    "sqs_records",
     "transaction_for",
 ]
 
 DEFAULT_POLICY = LoyaltyPolicy()
 
 _logger = logging.getLogger("loyalty.ingest")
+
+
+class NotAnSqsEvent(ValueError):  # noqa: N818 - reads as a sentence where it is raised
+    """The Lambda event is not a batch from an SQS queue: the function is wired wrongly.
+
+    Raised rather than answered: a partial-batch response names SQS message ids, and for any other
+    event source Lambda would ignore it and the messages would be lost without a trace.
+    """
 
 
 @dataclass(slots=True)
@@ -172,16 +182,31 @@ def ingest_sqs_event(
     -------
     IngestResult
         Outcome counts; ``result.response()`` is the Lambda partial-batch response.
+
+    Raises
+    ------
+    NotAnSqsEvent
+        If the event is not a batch of SQS messages (e.g. the function was subscribed to SNS
+        directly): no record is processed.
     """
     result = IngestResult()
     pending: list[tuple[Mapping[str, Any], BookingMessage]] = []
-    for record in _records(event):
+    for record in sqs_records(event):
+        message_id = record["messageId"]
         try:
             pending.append((record, parse_sqs_record(record)))
         except InvalidBookingMessage as error:
             _record_logger(record, None).error("rejected booking message: %s", error)
             result.outcomes["rejected"] += 1
-            result.failures[str(record.get("messageId"))] = f"rejected: {error}"
+            result.failures[message_id] = f"rejected: {error}"
+        except Exception as error:
+            # A parser bug must cost one message, not the batch: reported, so SQS retries it and
+            # then dead-letters it with this reason.
+            _record_logger(record, None).error(
+                "unreadable booking message: %r", error, exc_info=error
+            )
+            result.outcomes["rejected"] += 1
+            result.failures[message_id] = f"rejected: body: unreadable ({type(error).__name__})"
 
     def write(item: tuple[Mapping[str, Any], BookingMessage]) -> WriteOutcome:
         return _apply_logged(item[0], item[1], repository, policy, now)
@@ -192,14 +217,37 @@ def ingest_sqs_event(
                 "booking write failed, SQS will retry: %s", outcome, exc_info=outcome
             )
             result.outcomes["error"] += 1
-            result.failures[str(record.get("messageId"))] = f"write failed: {outcome}"
+            result.failures[record["messageId"]] = f"write failed: {outcome}"
         else:
             result.outcomes[outcome.value] += 1
     return result
 
 
-def _records(event: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+def sqs_records(event: object) -> list[Mapping[str, Any]]:
+    """The records of a Lambda SQS event, each checked to be an SQS message with an id.
+
+    Raises
+    ------
+    NotAnSqsEvent
+        Naming what the event holds instead (an SNS notification, a record without
+        ``messageId``, no ``Records`` at all...).
+    """
+    if not isinstance(event, Mapping):
+        raise NotAnSqsEvent(f"not an SQS event: the event is a {type(event).__name__}")
     records = event.get("Records")
     if not isinstance(records, list):
-        raise ValueError("not an SQS event: 'Records' is missing or not a list")
+        raise NotAnSqsEvent("not an SQS event: 'Records' is missing or not a list")
+    for index, record in enumerate(records):
+        where = f"not an SQS event: Records[{index}]"
+        if record is None:
+            raise NotAnSqsEvent(f"{where} is null")
+        if not isinstance(record, Mapping):
+            raise NotAnSqsEvent(f"{where} is a {type(record).__name__}, not an object")
+        source = record.get("eventSource", record.get("EventSource"))
+        if source != "aws:sqs":
+            hint = " (subscribe the queue to the topic, not the function)" if source else ""
+            raise NotAnSqsEvent(f"{where} has eventSource {source!r}, not 'aws:sqs'{hint}")
+        message_id = record.get("messageId")
+        if not isinstance(message_id, str) or not message_id:
+            raise NotAnSqsEvent(f"{where} has no messageId (got {type(message_id).__name__})")
     return records
