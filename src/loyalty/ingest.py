@@ -6,6 +6,7 @@ import logging
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from loyalty.concurrency import run_all
@@ -31,6 +32,7 @@ __all__ = [
     "NotAnSqsEvent",
     "apply_booking",
     "ingest_sqs_event",
+    "refuse_if_older_than_its_points",
     "sqs_records",
     "transaction_for",
 ]
@@ -104,6 +106,39 @@ def transaction_for(
         correlation_id=message.correlation_id,
         revoked_at=format_timestamp(created) if cancelled else None,
     )
+
+
+def refuse_if_older_than_its_points(
+    message: BookingMessage, received_at: datetime, policy: LoyaltyPolicy = DEFAULT_POLICY
+) -> None:
+    """Refuse a booking event sent longer ago than the points it earns live.
+
+    Such an event's transaction may already have expired and been removed by the TTL, and then
+    the conditional write that makes redelivery harmless finds nothing and credits it again. An
+    event younger than the lifetime is safe: any transaction it created expires after now.
+
+    Raises
+    ------
+    InvalidBookingMessage
+        Naming the send time that proves the age (``attributes.SentTimestamp`` or ``Timestamp``).
+    """
+    if message.sent_at is None or message.sent_at_field is None:
+        return
+    lifetime = policy.expiry.fake if message.fake else policy.expiry.real
+    if received_at - message.sent_at < lifetime:
+        return
+    raise InvalidBookingMessage.single(
+        message.sent_at_field,
+        f"sent {format_timestamp(message.sent_at)}, older than the points' lifetime "
+        f"({_describe_lifetime(lifetime)}): its transaction may have expired already, so it is not "
+        "credited again",
+    )
+
+
+def _describe_lifetime(lifetime: timedelta) -> str:
+    if lifetime % timedelta(days=1):
+        return f"{int(lifetime.total_seconds())} seconds"
+    return f"{lifetime.days} day" + ("s" if lifetime.days != 1 else "")
 
 
 def apply_booking(
@@ -191,10 +226,13 @@ def ingest_sqs_event(
     """
     result = IngestResult()
     pending: list[tuple[Mapping[str, Any], BookingMessage]] = []
+    received_at = now()
     for record in sqs_records(event):
         message_id = record["messageId"]
         try:
-            pending.append((record, parse_sqs_record(record)))
+            message = parse_sqs_record(record)
+            refuse_if_older_than_its_points(message, received_at, policy)
+            pending.append((record, message))
         except InvalidBookingMessage as error:
             _record_logger(record, None).error("rejected booking message: %s", error)
             result.outcomes["rejected"] += 1

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 
+from loyalty.domain.clock import parse_timestamp
 from loyalty.events.booking import BookingEvent, BookingStatus
 from loyalty.events.errors import FieldError, InvalidBookingMessage
 from loyalty.events.identifiers import validate_identifier
@@ -37,6 +39,10 @@ class BookingMessage:
     fake: bool = False
     message_id: str | None = None
     trace_id: str | None = None
+    sent_at: datetime | None = None
+    """The earliest send time the delivery carries (None when it carries none)."""
+    sent_at_field: str | None = None
+    """Where ``sent_at`` came from: ``attributes.SentTimestamp`` or the envelope's ``Timestamp``."""
 
 
 MAX_JSON_DEPTH = 32
@@ -235,28 +241,63 @@ def _trace_id(record: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _sqs_sent_at(record: Mapping[str, Any]) -> datetime | None:
+    attributes = record.get("attributes")
+    raw = attributes.get("SentTimestamp") if isinstance(attributes, Mapping) else None
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 15:
+        raise InvalidBookingMessage.single(
+            "attributes.SentTimestamp", f"must be epoch milliseconds (got {_shown(raw)})"
+        )
+    return datetime.fromtimestamp(int(raw) / 1000, UTC)
+
+
+def _envelope_sent_at(envelope: Mapping[str, Any]) -> datetime | None:
+    raw = envelope.get("Timestamp")
+    if raw is None:
+        return None
+    try:
+        if not isinstance(raw, str):
+            raise TypeError
+        return parse_timestamp(raw)
+    except (TypeError, ValueError):
+        raise InvalidBookingMessage.single(
+            "Timestamp", f"must be an ISO 8601 time with an offset (got {_shown(raw)})"
+        ) from None
+
+
 def parse_sqs_record(record: Mapping[str, Any]) -> BookingMessage:
     """Parse one record of a Lambda SQS event.
 
     The body is either the booking event itself (SNS raw message delivery, attributes on the SQS
-    record) or an SNS notification envelope whose ``Message`` is the booking event.
+    record) or an SNS notification envelope whose ``Message`` is the booking event. The earliest
+    send time the record carries (the SQS ``SentTimestamp``, the envelope's ``Timestamp``) becomes
+    ``sent_at``.
 
     Raises
     ------
     InvalidBookingMessage
-        If the body, the envelope or the booking event is invalid.
+        If the body, the envelope, a send time or the booking event is invalid.
     """
     raw_body = record.get("body")
     if not isinstance(raw_body, str):
         raise InvalidBookingMessage.single("body", "is missing from the SQS record")
     body = _loads(raw_body, "body")
     attributes = _attribute_values(record.get("messageAttributes"), envelope=False)
+    sent = [("attributes.SentTimestamp", _sqs_sent_at(record))]
     if isinstance(body, dict) and body.get("Type") == "Notification" and "TopicArn" in body:
         message = body.get("Message")
         if not isinstance(message, str):
             raise InvalidBookingMessage.single("Message", "is missing from the SNS envelope")
         attributes |= _attribute_values(body.get("MessageAttributes"), envelope=True)
+        sent.append(("Timestamp", _envelope_sent_at(body)))
         body = _loads(message, "Message")
-    return parse_booking_body(
+    parsed = parse_booking_body(
         body, attributes, message_id=record.get("messageId"), trace_id=_trace_id(record)
     )
+    known = [(moment, field) for field, moment in sent if moment is not None]
+    if not known:
+        return parsed
+    earliest, field = min(known)
+    return replace(parsed, sent_at=earliest, sent_at_field=field)
