@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from loyalty.concurrency import run_all
 from loyalty.domain.clock import Clock, format_timestamp, utc_now
+from loyalty.domain.earning import earned_points
 from loyalty.domain.transactions import (
     LoyaltyPolicy,
     Transaction,
@@ -85,10 +86,16 @@ class IngestResult:
 def transaction_for(
     message: BookingMessage, policy: LoyaltyPolicy = DEFAULT_POLICY, now: Clock = utc_now
 ) -> Transaction:
-    """Build the ledger transaction a booking message stands for (REVOKED for a cancel)."""
+    """Build the ledger transaction a booking message stands for (REVOKED for a cancel).
+
+    Raises
+    ------
+    InvalidEarnRule
+        If the policy's earn rule returns anything but an int >= 0 for the payment amount.
+    """
     created = now()
     event = message.event
-    points = policy.earn_rule(event.payment.amount)
+    points = earned_points(policy.earn_rule, event.payment.amount)
     cancelled = message.status is BookingStatus.CANCELLED
     return Transaction(
         transaction_id=new_transaction_id(created),

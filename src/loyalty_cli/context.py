@@ -22,11 +22,13 @@ if TYPE_CHECKING:
 
     from loyalty.config import Settings
     from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
+    from loyalty.repository.items import UnreadableItem
 
 __all__ = ["CliContext", "OutputFormat", "cli_context"]
 
 MAX_POOL_CONNECTIONS = 32
 """Enough HTTP connections for the commands' worker threads to share one client."""
+_UNREADABLE_SHOWN = 3
 
 
 class OutputFormat(StrEnum):
@@ -149,6 +151,18 @@ class CliContext:
         """A human note on stderr (skipped with ``--output json``)."""
         if not self.json:
             self.err_console().print(message)
+
+    def warn_unreadable(self, unreadable: list[UnreadableItem]) -> None:
+        """One warning line on stderr (also with ``--output json``) for items that were skipped."""
+        if not unreadable:
+            return
+        shown = "; ".join(str(error) for error in unreadable[:_UNREADABLE_SHOWN])
+        more = len(unreadable) - _UNREADABLE_SHOWN
+        print(
+            f"warning: skipped {len(unreadable)} unreadable ledger item(s), not counted: {shown}"
+            + (f"; and {more} more" if more > 0 else ""),
+            file=sys.stderr,
+        )
 
     def emit_json(self, data: Any) -> None:
         """Print ``data`` as the command's only stdout output."""

@@ -54,6 +54,9 @@ def describe(error: BaseException, *, table: str | None = None) -> CliError | No
         return _describe_botocore(error, table)
     if type(error).__name__ == "ConfigurationError":
         return CliError(str(error), EXIT_USAGE)
+    if type(error).__name__ == "UnreadableItem":
+        # Names the item and the attribute; fix or delete the item, then run the command again.
+        return CliError(str(error))
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ from loyalty.domain.transactions import Transaction, TransactionStatus
 from loyalty.repository.base import AggregateConflict, WriteOutcome
 from loyalty.repository.items import (
     TRANSACTION_PREFIX,
+    UnreadableItem,
     aggregate_from_item,
     aggregate_key,
     aggregate_to_item,
@@ -20,7 +22,7 @@ from loyalty.repository.items import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterator
+    from collections.abc import Collection, Iterable, Iterator
 
     from boto3.session import Session
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -30,7 +32,11 @@ if TYPE_CHECKING:
         PutItemInputTypeDef,
     )
 
+    from loyalty.repository.base import OnUnreadable
+
 __all__ = ["DynamoDBLoyaltyRepository"]
+
+_logger = logging.getLogger("loyalty.repository")
 
 _BATCH_GET_LIMIT = 100
 _BATCH_GET_ATTEMPTS = 8
@@ -51,6 +57,20 @@ _KEPT_ON_REVOKE = (
     "payment_receipt",
     "correlation_id",
 )
+
+
+def _log_unreadable(error: UnreadableItem) -> None:
+    _logger.warning("skipped an unreadable ledger item: %s", error)
+
+
+def _readable(
+    items: Iterable[dict[str, AttributeValueTypeDef]], on_unreadable: OnUnreadable | None
+) -> Iterator[Transaction]:
+    for item in items:
+        try:
+            yield transaction_from_item(item)
+        except UnreadableItem as error:
+            (on_unreadable or _log_unreadable)(error)
 
 
 class DynamoDBLoyaltyRepository:
@@ -142,7 +162,9 @@ class DynamoDBLoyaltyRepository:
         item = response.get("Item")
         return transaction_from_item(item) if item else None
 
-    def list_transactions(self, customer_id: str) -> list[Transaction]:
+    def list_transactions(
+        self, customer_id: str, *, on_unreadable: OnUnreadable | None = None
+    ) -> list[Transaction]:
         key = transaction_key(customer_id, "")
         paginator = self._client.get_paginator("query")
         transactions: list[Transaction] = []
@@ -152,10 +174,16 @@ class DynamoDBLoyaltyRepository:
             ExpressionAttributeValues={":pk": key["pk"]},
             ConsistentRead=True,
         ):
-            transactions.extend(transaction_from_item(item) for item in page.get("Items", []))
+            transactions.extend(_readable(page.get("Items", []), on_unreadable))
         return transactions
 
-    def scan_ledger(self, segment: int = 0, total_segments: int = 1) -> Iterator[Transaction]:
+    def scan_ledger(
+        self,
+        segment: int = 0,
+        total_segments: int = 1,
+        *,
+        on_unreadable: OnUnreadable | None = None,
+    ) -> Iterator[Transaction]:
         paginator = self._client.get_paginator("scan")
         for page in paginator.paginate(
             TableName=self._table_name,
@@ -165,8 +193,7 @@ class DynamoDBLoyaltyRepository:
             ExpressionAttributeValues={":prefix": {"S": TRANSACTION_PREFIX}},
             ConsistentRead=True,
         ):
-            for item in page.get("Items", []):
-                yield transaction_from_item(item)
+            yield from _readable(page.get("Items", []), on_unreadable)
 
     def get_aggregate(self, customer_id: str) -> CustomerAggregate | None:
         response = self._client.get_item(

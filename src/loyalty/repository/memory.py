@@ -16,6 +16,8 @@ from loyalty.repository.items import aggregate_to_item, transaction_to_item
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterator
 
+    from loyalty.repository.base import OnUnreadable
+
 __all__ = ["InMemoryLoyaltyRepository"]
 
 
@@ -93,7 +95,10 @@ class InMemoryLoyaltyRepository:
         with self._lock:
             return self._transactions.get((customer_id, booking_id))
 
-    def list_transactions(self, customer_id: str) -> list[Transaction]:
+    def list_transactions(
+        self, customer_id: str, *, on_unreadable: OnUnreadable | None = None
+    ) -> list[Transaction]:
+        # Items are kept decoded, so none is ever unreadable here.
         with self._lock:
             return [
                 transaction
@@ -115,7 +120,13 @@ class InMemoryLoyaltyRepository:
                         "principalId": "dynamodb.amazonaws.com",
                     }
 
-    def scan_ledger(self, segment: int = 0, total_segments: int = 1) -> Iterator[Transaction]:
+    def scan_ledger(
+        self,
+        segment: int = 0,
+        total_segments: int = 1,
+        *,
+        on_unreadable: OnUnreadable | None = None,
+    ) -> Iterator[Transaction]:
         with self._lock:
             snapshot = sorted(self._transactions.items())
         for index, (_, transaction) in enumerate(snapshot):

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from loyalty.domain.tiers import TierPolicy
-    from loyalty.repository.base import LoyaltyRepository
+    from loyalty.repository.base import LoyaltyRepository, OnUnreadable
+    from loyalty.repository.items import UnreadableItem
 
 __all__ = ["Drift", "backfill", "reconcile_customer", "scan_balances"]
 
@@ -66,20 +67,24 @@ def reconcile_customer(
     dry_run: bool,
     observed: Drift | None = None,
     attempts: int = 5,
+    on_unreadable: OnUnreadable | None = None,
 ) -> Drift:
     from loyalty.aggregate import reconcile_aggregate
 
     """Compare one customer's aggregate with their ledger and, unless ``dry_run``, fix it.
 
     With ``observed`` (an earlier dry-run result), the fix is made only if neither the aggregate's
-    version nor the ledger balance moved since: otherwise the result is ``moving``.
+    version nor the ledger balance moved since: otherwise the result is ``moving``. Unreadable
+    ledger items are not counted and go to ``on_unreadable``.
     """
     stored = ledger = 0
     for attempt in range(attempts):
         # The aggregate first: a ledger change after this read reaches the aggregate with a new
         # version, so the conditional write below fails and the customer is recomputed.
         expected = repository.get_aggregate(customer_id)
-        ledger = sum(t.value for t in repository.list_transactions(customer_id))
+        ledger = sum(
+            t.value for t in repository.list_transactions(customer_id, on_unreadable=on_unreadable)
+        )
         stored = 0 if expected is None else expected.points
         version = None if expected is None else expected.version
         consistent = expected is None or expected.tier is tiers.tier_of(expected.points)
@@ -104,12 +109,14 @@ def scan_balances(
     segments: int,
     tiers: TierPolicy,
     on_item: Callable[[], None],
+    on_unreadable: OnUnreadable,
 ) -> tuple[dict[str, int], dict[str, int]]:
     """One parallel segmented scan of the table: ledger balances and stored aggregate points.
 
     One pass reads transactions and aggregates together, so every customer with either is seen,
     including one whose transactions have all expired but whose aggregate still holds points.
     An aggregate whose tier disagrees with its points is returned with points -1 (always drift).
+    A transaction item that cannot be decoded is skipped and handed to ``on_unreadable``.
     """
     import threading
     from concurrent.futures import ThreadPoolExecutor
@@ -117,6 +124,7 @@ def scan_balances(
     from loyalty.repository.items import (
         AGGREGATE_PREFIX,
         TRANSACTION_PREFIX,
+        UnreadableItem,
         aggregate_from_item,
         transaction_from_item,
     )
@@ -134,8 +142,12 @@ def scan_balances(
                 pk = str(item.get("pk", {}).get("S", ""))
                 with lock:
                     if pk.startswith(TRANSACTION_PREFIX):
-                        transaction = transaction_from_item(item)
-                        ledger[transaction.customer_id] += transaction.value
+                        try:
+                            transaction = transaction_from_item(item)
+                        except UnreadableItem as error:
+                            on_unreadable(error)
+                        else:
+                            ledger[transaction.customer_id] += transaction.value
                     elif pk.startswith(AGGREGATE_PREFIX):
                         aggregate = aggregate_from_item(item)
                         consistent = aggregate.tier is tiers.tier_of(aggregate.points)
@@ -177,14 +189,20 @@ def backfill(
     state = cli_context(ctx)
     repository = state.repository()
     tiers = state.settings().policy.tiers
+    # By key: the scan and every pass over a customer meet the same bad item again.
+    unreadable: dict[str, UnreadableItem] = {}
+
+    def skipped(error: UnreadableItem) -> None:
+        unreadable.setdefault(error.key, error)
+
     if customer is not None:
         candidates, checked = [customer], 1
     else:
-        candidates, checked = _scan_for_drift(state, segments, tiers)
+        candidates, checked = _scan_for_drift(state, segments, tiers, skipped)
     # A read-only pass first, so the confirmation names what will change; the fix pass re-reads.
     drifted = [
         result
-        for result in _check_all(state, repository, candidates, tiers)
+        for result in _check_all(state, repository, candidates, tiers, skipped)
         if result.action != "ok"
     ]
     if drifted and not dry_run:
@@ -192,8 +210,9 @@ def backfill(
             f"Fix the aggregates of {len(drifted)} customer(s) in {state.table_name()}?", yes=yes
         )
         time.sleep(settle)
-        drifted = _reconcile_all(state, repository, drifted, tiers)
-    _report(state, checked, drifted, dry_run)
+        drifted = _reconcile_all(state, repository, drifted, tiers, skipped)
+    state.warn_unreadable(list(unreadable.values()))
+    _report(state, checked, drifted, dry_run, list(unreadable.values()))
     conflicts = [result.customer_id for result in drifted if result.action == "conflict"]
     if conflicts:
         raise CliError(
@@ -210,19 +229,31 @@ def backfill(
 
 
 def _check_all(
-    state: CliContext, repository: LoyaltyRepository, customers: list[str], tiers: TierPolicy
+    state: CliContext,
+    repository: LoyaltyRepository,
+    customers: list[str],
+    tiers: TierPolicy,
+    on_unreadable: OnUnreadable,
 ) -> list[Drift]:
     results: list[Drift] = []
     with state.progress() as progress:
         task = progress.add_task("checking", total=len(customers))
         for customer in customers:
-            results.append(reconcile_customer(repository, customer, tiers, dry_run=True))
+            results.append(
+                reconcile_customer(
+                    repository, customer, tiers, dry_run=True, on_unreadable=on_unreadable
+                )
+            )
             progress.advance(task)
     return results
 
 
 def _reconcile_all(
-    state: CliContext, repository: LoyaltyRepository, observed: list[Drift], tiers: TierPolicy
+    state: CliContext,
+    repository: LoyaltyRepository,
+    observed: list[Drift],
+    tiers: TierPolicy,
+    on_unreadable: OnUnreadable,
 ) -> list[Drift]:
     results: list[Drift] = []
     with state.progress() as progress:
@@ -230,14 +261,21 @@ def _reconcile_all(
         for drift in observed:
             results.append(
                 reconcile_customer(
-                    repository, drift.customer_id, tiers, dry_run=False, observed=drift
+                    repository,
+                    drift.customer_id,
+                    tiers,
+                    dry_run=False,
+                    observed=drift,
+                    on_unreadable=on_unreadable,
                 )
             )
             progress.advance(task)
     return results
 
 
-def _scan_for_drift(state: CliContext, segments: int, tiers: TierPolicy) -> tuple[list[str], int]:
+def _scan_for_drift(
+    state: CliContext, segments: int, tiers: TierPolicy, on_unreadable: OnUnreadable
+) -> tuple[list[str], int]:
     """Customers whose scanned aggregate differs from their scanned ledger, and how many exist."""
     client = state.dynamodb()
     table = state.table_name()
@@ -245,7 +283,7 @@ def _scan_for_drift(state: CliContext, segments: int, tiers: TierPolicy) -> tupl
     with state.progress() as progress:
         task = progress.add_task("scanning", total=approximate or None)
         ledger, stored = scan_balances(
-            client, table, segments, tiers, lambda: progress.advance(task)
+            client, table, segments, tiers, lambda: progress.advance(task), on_unreadable
         )
     customers = ledger.keys() | stored.keys()
     # A customer with a ledger but no aggregate (-1) is checked too: the aggregate is missing.
@@ -253,7 +291,13 @@ def _scan_for_drift(state: CliContext, segments: int, tiers: TierPolicy) -> tupl
     return drifted, len(customers)
 
 
-def _report(state: CliContext, checked: int, drifted: list[Drift], dry_run: bool) -> None:
+def _report(
+    state: CliContext,
+    checked: int,
+    drifted: list[Drift],
+    dry_run: bool,
+    unreadable: list[UnreadableItem],
+) -> None:
     actions = Counter(result.action for result in drifted)
     if state.json:
         state.emit_json(
@@ -265,6 +309,7 @@ def _report(state: CliContext, checked: int, drifted: list[Drift], dry_run: bool
                 "conflicts": actions["conflict"],
                 "moving": actions["moving"],
                 "customers": [result.as_json() for result in drifted],
+                "unreadable": [str(error) for error in unreadable],
             }
         )
         return

@@ -14,6 +14,7 @@ from loyalty_cli.output import transaction_json, transactions_table
 
 if TYPE_CHECKING:
     from loyalty.domain.tiers import Tier, TierPolicy
+    from loyalty.repository.items import UnreadableItem
 
 __all__ = ["show", "tier_progress"]
 
@@ -40,7 +41,9 @@ def show(
     tiers = state.settings().policy.tiers
     repository = state.repository()
     summary = repository.get_summary(customer, tiers)
-    ledger = newest_first(repository.list_transactions(customer))
+    unreadable: list[UnreadableItem] = []
+    ledger = newest_first(repository.list_transactions(customer, on_unreadable=unreadable.append))
+    state.warn_unreadable(unreadable)
     balance = sum(transaction.value for transaction in ledger)
     next_tier, done, span = tier_progress(summary.points, tiers)
     now = time.time()
@@ -52,6 +55,7 @@ def show(
                 "nextLevel": next_tier.value if next_tier else None,
                 "ledgerBalance": balance,
                 "transactions": [transaction_json(t, now) for t in ledger[:last]],
+                "unreadable": [str(error) for error in unreadable],
             }
         )
         return

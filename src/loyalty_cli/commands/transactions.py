@@ -13,6 +13,7 @@ from loyalty_cli.output import transaction_json, transactions_table
 
 if TYPE_CHECKING:
     from loyalty.domain.transactions import Transaction
+    from loyalty.repository.items import UnreadableItem
 
 __all__ = ["newest_first", "transactions"]
 
@@ -30,7 +31,11 @@ def transactions(
 ) -> None:
     """List a customer's ledger transactions, newest first, with status and time to expiry."""
     state = cli_context(ctx)
-    ledger = newest_first(state.repository().list_transactions(customer))
+    unreadable: list[UnreadableItem] = []
+    ledger = newest_first(
+        state.repository().list_transactions(customer, on_unreadable=unreadable.append)
+    )
+    state.warn_unreadable(unreadable)
     now = time.time()
     shown = ledger[:limit] if limit else ledger
     balance = sum(transaction.value for transaction in ledger)
@@ -41,6 +46,7 @@ def transactions(
                 "balance": balance,
                 "count": len(ledger),
                 "transactions": [transaction_json(t, now) for t in shown],
+                "unreadable": [str(error) for error in unreadable],
             }
         )
         return
