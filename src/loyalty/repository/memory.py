@@ -120,6 +120,13 @@ class InMemoryLoyaltyRepository:
                         "principalId": "dynamodb.amazonaws.com",
                     }
 
+    def remove_aggregate(self, customer_id: str) -> None:
+        """Delete a customer's aggregate, as an operator's hand deletion would."""
+        with self._lock:
+            removed = self._aggregates.pop(customer_id, None)
+            if removed is not None:
+                self._emit(aggregate_to_item(removed), None)
+
     def scan_ledger(
         self,
         segment: int = 0,
