@@ -1,4 +1,4 @@
-"""Lambda handler for ``GET /loyalty/{customerId}`` (API Gateway REST proxy)."""
+"""Lambda handler for ``GET /loyalty/{customerId}`` (API Gateway REST or HTTP API proxy)."""
 
 from __future__ import annotations
 

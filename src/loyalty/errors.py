@@ -22,13 +22,16 @@ __all__ = [
     "FieldError",
     "IngestInterrupted",
     "InvalidBookingMessage",
+    "InvalidEarnRule",
     "InvalidEventMessage",
     "InvalidIdentifier",
     "InvalidMessage",
     "InvalidStreamRecord",
     "LoyaltyError",
+    "NotAnSqsEvent",
     "RetriesExhausted",
     "TransactionNotFound",
+    "UnreadableItem",
 ]
 
 
@@ -88,6 +91,27 @@ class InvalidIdentifier(LoyaltyError, ValueError):  # noqa: N818 - reads as a se
 
 class InvalidStreamRecord(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised
     """A stream record of a transaction item that cannot be aggregated."""
+
+
+class UnreadableItem(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised
+    """A stored item that cannot be decoded; the message names its key and the attribute."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{key}: {reason}")
+
+
+class InvalidEarnRule(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised
+    """An earn rule returned something other than an int >= 0 (a float, a bool, None...)."""
+
+
+class NotAnSqsEvent(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised
+    """The Lambda event is not a batch from an SQS queue: the function is wired wrongly.
+
+    Raised rather than answered: a partial-batch response names SQS message ids, and for any other
+    event source Lambda would ignore it and the messages would be lost without a trace.
+    """
 
 
 class AggregateConflict(LoyaltyError):  # noqa: N818 - reads as a sentence where it is raised

@@ -14,16 +14,21 @@ import typer
 from loyalty_cli.errors import EXIT_USAGE, CliError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from boto3.session import Session
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
     from rich.console import Console
     from rich.progress import Progress
 
+    from loyalty.errors import UnreadableItem
     from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
     from loyalty.settings import Settings
 
 __all__ = ["CliContext", "OutputFormat", "cli_context"]
+
+_UNREADABLE_SHOWN = 3
 
 
 class OutputFormat(StrEnum):
@@ -154,6 +159,18 @@ class CliContext:
         """A human note on stderr (skipped with ``--output json``)."""
         if not self.json:
             self.err_console().print(message)
+
+    def warn_unreadable(self, unreadable: Sequence[UnreadableItem]) -> None:
+        """One warning line on stderr (also with ``--output json``) for items that were skipped."""
+        if not unreadable:
+            return
+        shown = "; ".join(str(error) for error in unreadable[:_UNREADABLE_SHOWN])
+        more = len(unreadable) - _UNREADABLE_SHOWN
+        print(
+            f"warning: skipped {len(unreadable)} unreadable ledger item(s), not counted: {shown}"
+            + (f"; and {more} more" if more > 0 else ""),
+            file=sys.stderr,
+        )
 
     def emit_json(self, data: Any) -> None:
         """Print ``data`` as the command's only stdout output."""

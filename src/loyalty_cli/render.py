@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from loyalty.domain.tiers import TierPolicy
     from loyalty.domain.transactions import Transaction
+    from loyalty.errors import UnreadableItem
     from loyalty.services.backfill import BackfillResult
     from loyalty.services.fake_traffic import FakeTraffic
     from loyalty.services.ingest import LinesResult
@@ -143,10 +144,17 @@ class ProgressBars:
         self._state.confirm(question, yes=yes)
 
 
-def render_ledger(state: CliContext, customer: str, ledger: list[Transaction], limit: int) -> None:
+def render_ledger(
+    state: CliContext,
+    customer: str,
+    ledger: list[Transaction],
+    limit: int,
+    unreadable: Sequence[UnreadableItem] = (),
+) -> None:
     """``transactions``: the newest ``limit`` transactions (0: all) and the ledger balance."""
     import time
 
+    state.warn_unreadable(unreadable)
     now = time.time()
     shown = ledger[:limit] if limit else ledger
     balance = sum(transaction.value for transaction in ledger)
@@ -157,6 +165,7 @@ def render_ledger(state: CliContext, customer: str, ledger: list[Transaction], l
                 "balance": balance,
                 "count": len(ledger),
                 "transactions": [transaction_json(t, now) for t in shown],
+                "unreadable": [str(error) for error in unreadable],
             }
         )
         return
@@ -176,6 +185,7 @@ def render_overview(
     """``show``: points, tier, the way to the next tier and the ``last`` transactions."""
     import time
 
+    state.warn_unreadable(overview.unreadable)
     summary, ledger, now = overview.summary, overview.ledger, time.time()
     next_tier, done, span = tiers.progress(summary.points)
     if state.json:
@@ -186,6 +196,7 @@ def render_overview(
                 "nextLevel": next_tier.value if next_tier else None,
                 "ledgerBalance": overview.balance,
                 "transactions": [transaction_json(t, now) for t in ledger[:last]],
+                "unreadable": [str(error) for error in overview.unreadable],
             }
         )
         return
@@ -288,6 +299,7 @@ def render_backfill(state: CliContext, result: BackfillResult) -> None:
     """``backfill``: each drifted customer, stored against ledger, and what was done."""
     drifted = result.drifted
     actions = Counter(drift.action for drift in drifted)
+    state.warn_unreadable(result.unreadable)
     if state.json:
         state.emit_json(
             {
@@ -307,6 +319,7 @@ def render_backfill(state: CliContext, result: BackfillResult) -> None:
                     }
                     for drift in drifted
                 ],
+                "unreadable": [str(error) for error in result.unreadable],
             }
         )
         return

@@ -26,6 +26,7 @@ __all__ = [
     "api_event",
     "booking_body",
     "fixed_clock",
+    "http_api_event",
     "sqs_event",
     "sqs_record",
     "stream_record",
@@ -71,4 +72,25 @@ def api_event(customer_id: str | None, *, sub: str | None, groups: Any = None) -
         "httpMethod": "GET",
         "pathParameters": {"customerId": customer_id} if customer_id is not None else None,
         "requestContext": {"authorizer": {"claims": claims}} if claims else {},
+    }
+
+
+def http_api_event(
+    customer_id: str | None, *, sub: str | None, groups: Any = None
+) -> dict[str, Any]:
+    """An API Gateway HTTP API (payload 2.0) event with JWT-authorizer claims, as strings."""
+    claims: dict[str, Any] = {}
+    if sub is not None:
+        claims["sub"] = sub
+    if groups is not None:
+        claims["cognito:groups"] = groups
+    return {
+        "version": "2.0",
+        "routeKey": "GET /loyalty/{customerId}",
+        "rawPath": f"/loyalty/{customer_id}",
+        "pathParameters": {"customerId": customer_id} if customer_id is not None else None,
+        "requestContext": {
+            "http": {"method": "GET", "path": f"/loyalty/{customer_id}"},
+            "authorizer": {"jwt": {"claims": claims, "scopes": None}} if claims else {},
+        },
     }

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY
-from loyalty.inbound.booking import BookingStatus
 from loyalty.repository.items import AGGREGATE_PREFIX, TRANSACTION_PREFIX
 from loyalty.settings import Settings
 from tests.support.cfn import get_att, load_template, ref
@@ -67,7 +66,11 @@ TABLE_ITEM_ACTIONS = {
     "GetPointsFunction": ({"dynamodb:GetItem"}, f"{AGGREGATE_PREFIX}*"),
 }
 # Actions that IAM only grants on "*" (they have no resource type).
-RESOURCELESS_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+RESOURCELESS_ACTIONS = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "dynamodb:ListStreams",
+}
 
 
 def as_list(value: Any) -> list[Any]:
@@ -177,7 +180,13 @@ def test_table_item_access_is_scoped_to_the_functions_key_prefix(function: str) 
 def test_the_aggregate_reads_only_the_ledger_stream_and_sends_only_to_its_failure_queue() -> None:
     by_sid = {s["Sid"]: s for s in statements("AggregateFunction")}
     assert by_sid["ReadLedgerStream"]["Resource"] == get_att("LedgerTable", "StreamArn")
-    assert by_sid["ListLedgerStreams"]["Resource"] == {"Fn::Sub": "${LedgerTable.Arn}/stream/*"}
+    # ListStreams has no resource type: "*" is the only resource that grants it.
+    assert by_sid["ListLedgerStreams"] == {
+        "Sid": "ListLedgerStreams",
+        "Effect": "Allow",
+        "Action": "dynamodb:ListStreams",
+        "Resource": "*",
+    }
     assert by_sid["SendToFailureDestination"]["Action"] == "sqs:SendMessage"
     assert by_sid["SendToFailureDestination"]["Resource"] == get_att("AggregateFailureQueue", "Arn")
 
@@ -255,6 +264,12 @@ def test_the_ingest_queue_outlives_six_function_timeouts_plus_the_batching_windo
     assert visibility >= 6 * timeout + window
 
 
+@pytest.mark.parametrize("queue", ["IngestDeadLetterQueue", "AggregateFailureQueue"])
+def test_the_queues_of_unprocessed_work_survive_stack_deletion_and_replacement(queue: str) -> None:
+    assert RESOURCES[queue]["DeletionPolicy"] == "Retain"
+    assert RESOURCES[queue]["UpdateReplacePolicy"] == "Retain"
+
+
 def test_undeliverable_bookings_end_in_the_dead_letter_queue() -> None:
     redrive = RESOURCES["IngestQueue"]["Properties"]["RedrivePolicy"]
     assert redrive["deadLetterTargetArn"] == get_att("IngestDeadLetterQueue", "Arn")
@@ -309,16 +324,14 @@ def test_the_table_matches_the_storage_contract() -> None:
     assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
 
 
-def test_the_queue_subscribes_raw_to_the_booking_statuses_ingest_understands() -> None:
+def test_the_queue_subscribes_raw_to_every_booking_message_and_filters_none() -> None:
     subscription = RESOURCES["BookingSubscription"]["Properties"]
     assert subscription["TopicArn"] == ref("BookingTopicArn")
     assert subscription["Endpoint"] == get_att("IngestQueue", "Arn")
     assert subscription["RawMessageDelivery"] is True
-    assert subscription["FilterPolicyScope"] == "MessageAttributes"
-    allowed = subscription["FilterPolicy"]["Booking.Status"]
-    assert {v for v in allowed if isinstance(v, str)} == {s.value for s in BookingStatus}
-    # A message without the attribute is a confirm (docs/architecture.md, the booking event).
-    assert {"exists": False} in allowed
+    # Ingest judges every status (decision 0006): a filter would drop what it cannot match.
+    assert "FilterPolicy" not in subscription
+    assert "FilterPolicyScope" not in subscription
     statement = RESOURCES["IngestQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
     assert statement["Principal"] == {"Service": "sns.amazonaws.com"}
     assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": ref("BookingTopicArn")}}

@@ -21,6 +21,7 @@ __all__ = [
     "FoldResult",
     "LedgerChange",
     "fold_changes",
+    "proves_applied_history",
     "reconciled",
 ]
 
@@ -33,6 +34,10 @@ class LedgerChange:
     sequence_number: str
     delta: int
     expired: bool = False
+    item_key: str = ""
+    """The transaction's sort key (``BOOKING#...``)."""
+    had_old_image: bool = False
+    """A MODIFY or REMOVE: the item existed before, so its INSERT came earlier on the shard."""
 
     @property
     def position(self) -> int:
@@ -130,6 +135,21 @@ def fold_changes(
         skipped=len(ordered) - len(fresh),
         clamped=raw < 0,
     )
+
+
+def proves_applied_history(changes: list[LedgerChange]) -> bool:
+    """Whether these changes show that earlier changes of the customer were already applied.
+
+    A change to an item that existed before (a MODIFY or REMOVE) follows that item's INSERT on the
+    same shard; unless the INSERT is among ``changes`` it was applied by an earlier batch, so the
+    customer must have an aggregate. Provable from the records alone, without a read.
+    """
+    inserted: set[str] = set()
+    for change in sorted(changes, key=lambda change: change.position):
+        if change.had_old_image and change.item_key not in inserted:
+            return True
+        inserted.add(change.item_key)
+    return False
 
 
 def reconciled(

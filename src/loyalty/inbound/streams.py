@@ -110,7 +110,15 @@ def ledger_change_of(record: Mapping[str, Any]) -> LedgerChange | None:
         raise InvalidStreamRecord(f"record {sequence_number} of {pk}: {error}") from None
     identity = record.get("userIdentity") or {}
     expired = record.get("eventName") == "REMOVE" and identity.get("principalId") == TTL_PRINCIPAL
-    return LedgerChange(customer_id, sequence_number, delta, expired)
+    sort_key = stream.get("Keys", {}).get("sk", {}).get("S")
+    return LedgerChange(
+        customer_id,
+        sequence_number,
+        delta,
+        expired,
+        item_key=sort_key if isinstance(sort_key, str) else "",
+        had_old_image=stream.get("OldImage") is not None,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,8 @@ from loyalty.repository.items import aggregate_to_item, transaction_to_item
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterator
 
+    from loyalty.repository.base import OnUnreadable
+
 __all__ = ["InMemoryLoyaltyRepository"]
 
 
@@ -90,7 +92,10 @@ class InMemoryLoyaltyRepository:
         with self._lock:
             return self._transactions.get((customer_id, booking_id))
 
-    def list_transactions(self, customer_id: str) -> list[Transaction]:
+    def list_transactions(
+        self, customer_id: str, *, on_unreadable: OnUnreadable | None = None
+    ) -> list[Transaction]:
+        # Items are kept decoded, so none is ever unreadable here.
         with self._lock:
             return [
                 transaction
@@ -107,7 +112,20 @@ class InMemoryLoyaltyRepository:
             if removed is not None:
                 self._emit(transaction_to_item(removed), None, ttl_removal=by_ttl)
 
-    def scan_ledger(self, segment: int = 0, total_segments: int = 1) -> Iterator[Transaction]:
+    def remove_aggregate(self, customer_id: str) -> None:
+        """Delete a customer's aggregate, as an operator's hand deletion would."""
+        with self._lock:
+            removed = self._aggregates.pop(customer_id, None)
+            if removed is not None:
+                self._emit(aggregate_to_item(removed), None)
+
+    def scan_ledger(
+        self,
+        segment: int = 0,
+        total_segments: int = 1,
+        *,
+        on_unreadable: OnUnreadable | None = None,
+    ) -> Iterator[Transaction]:
         with self._lock:
             snapshot = sorted(self._transactions.items())
         for index, (_, transaction) in enumerate(snapshot):
@@ -115,8 +133,13 @@ class InMemoryLoyaltyRepository:
                 yield transaction
 
     def scan_table(
-        self, segment: int = 0, total_segments: int = 1
+        self,
+        segment: int = 0,
+        total_segments: int = 1,
+        *,
+        on_unreadable: OnUnreadable | None = None,
     ) -> Iterator[Transaction | CustomerAggregate]:
+        # Items are kept decoded, so none is ever unreadable here.
         with self._lock:
             snapshot: list[Transaction | CustomerAggregate] = [
                 *(transaction for _, transaction in sorted(self._transactions.items())),

@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from loyalty.concurrency import run_all
-from loyalty.domain.aggregates import CustomerAggregate, LedgerChange, fold_changes
+from loyalty.domain.aggregates import (
+    CustomerAggregate,
+    LedgerChange,
+    fold_changes,
+    proves_applied_history,
+)
 from loyalty.domain.clock import Clock, format_timestamp, utc_now
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.errors import AggregateConflict, InvalidStreamRecord, RetriesExhausted
@@ -82,6 +87,7 @@ class _CustomerOutcome:
     skipped: int
     written: bool
     clamped: bool
+    aggregate_missing: bool = False
 
 
 def _apply_customer(
@@ -94,6 +100,9 @@ def _apply_customer(
     tiers: TierPolicy,
     now: Clock,
 ) -> _CustomerOutcome:
+    # An aggregate is never deleted by the service: one that is gone was lost (deleted by hand,
+    # restored from an older backup), and this batch can only add its own changes to nothing.
+    missing = current is None and proves_applied_history(changes)
     for _ in range(MAX_CONFLICT_RETRIES):
         folded = fold_changes(
             current, customer_id, changes, tiers=tiers, updated_at=format_timestamp(now())
@@ -103,11 +112,16 @@ def _apply_customer(
         try:
             repository.save_aggregate(folded.aggregate, current)
         except AggregateConflict as conflict:
+            missing = missing or (current is not None and conflict.current is None)
             current = conflict.current
             continue
         cache.put(folded.aggregate)
         return _CustomerOutcome(
-            folded.applied, folded.skipped, written=True, clamped=folded.clamped
+            folded.applied,
+            folded.skipped,
+            written=True,
+            clamped=folded.clamped,
+            aggregate_missing=missing,
         )
     raise RetriesExhausted(
         f"aggregate of {customer_id} kept changing under {MAX_CONFLICT_RETRIES} attempts"
@@ -214,6 +228,17 @@ def aggregate_stream_event(
         result.counts["applied"] += outcome.applied
         result.counts["duplicates"] += outcome.skipped
         result.counts["aggregate_writes"] += int(outcome.written)
+        if outcome.aggregate_missing:
+            result.counts["missing_aggregates"] += 1
+            _logger.error(
+                "aggregate of %s was missing although the stream shows earlier changes of its "
+                "ledger (the aggregate was deleted or restored from an older copy, or records "
+                "were parked on the failure queue): it now holds only this batch's changes; "
+                "repair with `loyalty backfill --customer %s`",
+                customer_id,
+                customer_id,
+                extra={"customer_id": customer_id},
+            )
         if outcome.clamped:
             result.counts["clamped"] += 1
             _logger.error(

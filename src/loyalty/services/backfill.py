@@ -30,7 +30,8 @@ from loyalty.services.progress import OnProgress, no_progress
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from loyalty.repository.base import LoyaltyRepository
+    from loyalty.errors import UnreadableItem
+    from loyalty.repository.base import LoyaltyRepository, OnUnreadable
 
 __all__ = [
     "BackfillResult",
@@ -68,6 +69,8 @@ class BackfillResult:
     checked: int
     drifted: tuple[Drift, ...]
     dry_run: bool
+    unreadable: tuple[UnreadableItem, ...] = ()
+    """Ledger items that could not be decoded: not counted in any ledger balance."""
 
     def customers(self, action: DriftAction) -> list[str]:
         """The customers whose outcome was ``action``, in report order."""
@@ -112,18 +115,22 @@ def reconcile_customer(
     dry_run: bool,
     observed: Drift | None = None,
     attempts: int = 5,
+    on_unreadable: OnUnreadable | None = None,
 ) -> Drift:
     """Compare one customer's aggregate with their ledger and, unless ``dry_run``, fix it.
 
     With ``observed`` (an earlier dry-run result), the fix is made only if neither the aggregate's
-    version nor the ledger balance moved since: otherwise the result is ``moving``.
+    version nor the ledger balance moved since: otherwise the result is ``moving``. Unreadable
+    ledger items are not counted and go to ``on_unreadable``.
     """
     stored = ledger = 0
     for attempt in range(attempts):
         # The aggregate first: a ledger change after this read reaches the aggregate with a new
         # version, so the conditional write below fails and the customer is recomputed.
         expected = repository.get_aggregate(customer_id)
-        ledger = sum(t.value for t in repository.list_transactions(customer_id))
+        ledger = sum(
+            t.value for t in repository.list_transactions(customer_id, on_unreadable=on_unreadable)
+        )
         stored = 0 if expected is None else expected.points
         version = None if expected is None else expected.version
         consistent = expected is None or expected.tier is tiers.tier_of(expected.points)
@@ -148,6 +155,7 @@ def scan_balances(
     *,
     segments: int = 4,
     on_progress: OnProgress = no_progress,
+    on_unreadable: OnUnreadable | None = None,
 ) -> tuple[dict[str, int], dict[str, int]]:
     """One parallel segmented scan of the table: ledger balances and stored aggregate points.
 
@@ -161,7 +169,7 @@ def scan_balances(
     def scan(segment: int) -> tuple[Counter[str], dict[str, int]]:
         ledger: Counter[str] = Counter()
         stored: dict[str, int] = {}
-        for item in repository.scan_table(segment, segments):
+        for item in repository.scan_table(segment, segments, on_unreadable=on_unreadable):
             if isinstance(item, CustomerAggregate):
                 consistent = item.tier is tiers.tier_of(item.points)
                 stored[item.customer_id] = item.points if consistent else -1
@@ -217,11 +225,19 @@ def backfill(
     on_progress
         Told about the ``scanning``, ``checking`` and ``fixing`` stages.
     """
+    # By key: the scan and every pass over a customer meet the same bad item again.
+    unreadable: dict[str, UnreadableItem] = {}
+
+    def skipped(error: UnreadableItem) -> None:
+        with lock:
+            unreadable.setdefault(error.key, error)
+
+    lock = threading.Lock()
     if customer_id is not None:
         candidates, checked = [customer_id], 1
     else:
         ledger, stored = scan_balances(
-            repository, tiers, segments=segments, on_progress=on_progress
+            repository, tiers, segments=segments, on_progress=on_progress, on_unreadable=skipped
         )
         customers = ledger.keys() | stored.keys()
         # A customer with a ledger but no aggregate (-1) is checked too: the aggregate is missing.
@@ -234,7 +250,9 @@ def backfill(
             candidates,
             "checking",
             on_progress,
-            lambda customer: reconcile_customer(repository, customer, tiers, dry_run=True),
+            lambda customer: reconcile_customer(
+                repository, customer, tiers, dry_run=True, on_unreadable=skipped
+            ),
         )
         if drift.action != "ok"
     ]
@@ -246,10 +264,15 @@ def backfill(
             "fixing",
             on_progress,
             lambda observed: reconcile_customer(
-                repository, observed.customer_id, tiers, dry_run=False, observed=observed
+                repository,
+                observed.customer_id,
+                tiers,
+                dry_run=False,
+                observed=observed,
+                on_unreadable=skipped,
             ),
         )
-    return BackfillResult(checked, tuple(drifted), dry_run)
+    return BackfillResult(checked, tuple(drifted), dry_run, tuple(unreadable.values()))
 
 
 def _each(

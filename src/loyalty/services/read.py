@@ -11,7 +11,8 @@ from loyalty.inbound.identifiers import validate_identifier
 if TYPE_CHECKING:
     from loyalty.domain.aggregates import CustomerSummary
     from loyalty.domain.transactions import Transaction
-    from loyalty.repository.base import LoyaltyRepository
+    from loyalty.errors import UnreadableItem
+    from loyalty.repository.base import LoyaltyRepository, OnUnreadable
 
 __all__ = ["CustomerOverview", "customer_ledger", "customer_overview", "customer_summary"]
 
@@ -29,15 +30,24 @@ def customer_summary(
     return repository.get_summary(validate_identifier(customer_id), tiers)
 
 
-def customer_ledger(repository: LoyaltyRepository, customer_id: str) -> list[Transaction]:
+def customer_ledger(
+    repository: LoyaltyRepository,
+    customer_id: str,
+    *,
+    on_unreadable: OnUnreadable | None = None,
+) -> list[Transaction]:
     """A customer's transactions still in the ledger, newest first (KSUIDs break ties).
+
+    An item that cannot be decoded is left out and handed to ``on_unreadable``.
 
     Raises
     ------
     loyalty.errors.InvalidIdentifier
         If ``customer_id`` is not a valid id, saying why.
     """
-    transactions = repository.list_transactions(validate_identifier(customer_id))
+    transactions = repository.list_transactions(
+        validate_identifier(customer_id), on_unreadable=on_unreadable
+    )
     return sorted(transactions, key=lambda t: (t.created_at, t.transaction_id), reverse=True)
 
 
@@ -47,6 +57,8 @@ class CustomerOverview:
 
     summary: CustomerSummary
     ledger: list[Transaction]
+    unreadable: list[UnreadableItem]
+    """Ledger items that could not be decoded, left out of ``ledger`` and ``balance``."""
 
     @property
     def balance(self) -> int:
@@ -65,4 +77,6 @@ def customer_overview(
         If ``customer_id`` is not a valid id, saying why.
     """
     summary = customer_summary(repository, customer_id, tiers=tiers)
-    return CustomerOverview(summary, customer_ledger(repository, customer_id))
+    unreadable: list[UnreadableItem] = []
+    ledger = customer_ledger(repository, customer_id, on_unreadable=unreadable.append)
+    return CustomerOverview(summary, ledger, unreadable)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from loyalty_cli.context import cli_context
 from loyalty_cli.errors import reports_errors
 from loyalty_cli.render import render_ledger
+
+if TYPE_CHECKING:
+    from loyalty.errors import UnreadableItem
 
 __all__ = ["transactions"]
 
@@ -23,4 +26,6 @@ def transactions(
     from loyalty.services.read import customer_ledger
 
     state = cli_context(ctx)
-    render_ledger(state, customer, customer_ledger(state.repository(), customer), limit)
+    unreadable: list[UnreadableItem] = []
+    ledger = customer_ledger(state.repository(), customer, on_unreadable=unreadable.append)
+    render_ledger(state, customer, ledger, limit, unreadable)
