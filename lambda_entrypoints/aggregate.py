@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 function = bootstrap("aggregate", metrics=True)
+repository = function.repository
 # Last-known aggregates survive across invocations of this container: one write per customer.
 cache = AggregateCache()
 
@@ -19,7 +20,7 @@ cache = AggregateCache()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Fold one stream batch into the aggregates and return the partial-batch response."""
     result = aggregate_stream_event(
-        event, function.repository, tiers=function.settings.policy.tiers, cache=cache
+        event, repository, tiers=function.settings.policy.tiers, cache=cache
     )
     function.count("Ledger", result.counts)
     return dict(result.response())

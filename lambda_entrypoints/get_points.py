@@ -1,4 +1,4 @@
-"""Lambda handler for ``GET /loyalty/{customerId}`` (API Gateway REST proxy)."""
+"""Lambda handler for ``GET /loyalty/{customerId}`` (API Gateway REST or HTTP API proxy)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 function = bootstrap("get-points", metrics=False)
+repository = function.repository
 
 
 @function.handler
@@ -18,7 +19,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Return the caller's (or, for admins, any customer's) points, level and remaining points."""
     return get_points_response(
         event,
-        function.repository,
+        repository,
         admin_group=function.settings.admin_group,
         tiers=function.settings.policy.tiers,
     )

@@ -11,11 +11,12 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 function = bootstrap("ingest", metrics=True)
+repository = function.repository
 
 
 @function.handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Ingest one SQS batch and return the partial-batch response."""
-    result = ingest_sqs_event(event, function.repository, policy=function.settings.policy)
+    result = ingest_sqs_event(event, repository, policy=function.settings.policy)
     function.count("Bookings", result.outcomes)
     return dict(result.response())

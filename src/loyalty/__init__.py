@@ -32,13 +32,16 @@ _EXPORTS = {
     "Transaction": "loyalty.domain.transactions",
     "TransactionStatus": "loyalty.domain.transactions",
     "AggregateConflict": "loyalty.errors",
+    "AmbiguousSourceQueue": "loyalty.errors",
     "ConfigurationError": "loyalty.errors",
     "FieldError": "loyalty.errors",
+    "IngestInterrupted": "loyalty.errors",
     "InvalidBookingMessage": "loyalty.errors",
     "InvalidIdentifier": "loyalty.errors",
     "InvalidStreamRecord": "loyalty.errors",
     "LoyaltyError": "loyalty.errors",
     "RetriesExhausted": "loyalty.errors",
+    "TransactionNotFound": "loyalty.errors",
     "get_points_response": "loyalty.inbound.api_gateway",
     "PartialBatchResponse": "loyalty.inbound.batch_response",
     "Booking": "loyalty.inbound.booking",
@@ -48,6 +51,7 @@ _EXPORTS = {
     "validate_identifier": "loyalty.inbound.identifiers",
     "BookingMessage": "loyalty.inbound.sqs",
     "parse_booking_body": "loyalty.inbound.sqs",
+    "parse_booking_line": "loyalty.inbound.sqs",
     "parse_sqs_record": "loyalty.inbound.sqs",
     "SnsBookingMessage": "loyalty.publishing",
     "booking_event": "loyalty.publishing",
@@ -59,16 +63,32 @@ _EXPORTS = {
     "InMemoryLoyaltyRepository": "loyalty.repository.memory",
     "AggregateCache": "loyalty.services.aggregate",
     "AggregateResult": "loyalty.services.aggregate",
-    "ReconcileAction": "loyalty.services.aggregate",
-    "Reconciliation": "loyalty.services.aggregate",
     "aggregate_stream_event": "loyalty.services.aggregate",
-    "reconcile_customer": "loyalty.services.aggregate",
+    "BackfillResult": "loyalty.services.backfill",
+    "Drift": "loyalty.services.backfill",
+    "backfill": "loyalty.services.backfill",
+    "reconcile_customer": "loyalty.services.backfill",
+    "issue_fake_traffic": "loyalty.services.fake_traffic",
     "IngestResult": "loyalty.services.ingest",
     "apply_booking": "loyalty.services.ingest",
+    "ingest_lines": "loyalty.services.ingest",
+    "ingest_messages": "loyalty.services.ingest",
     "ingest_sqs_event": "loyalty.services.ingest",
     "customer_ledger": "loyalty.services.read",
+    "customer_overview": "loyalty.services.read",
     "customer_summary": "loyalty.services.read",
+    "replay_dlq": "loyalty.services.replay",
+    "revoke_booking": "loyalty.services.revoke",
     "Settings": "loyalty.settings",
+    "TierChanged": "loyalty.domain.events",
+    "InvalidEventMessage": "loyalty.errors",
+    "InvalidMessage": "loyalty.errors",
+    "SnsTierChangedPublisher": "loyalty.outbound.tier_changed",
+    "TierChangedBody": "loyalty.outbound.tier_changed",
+    "parse_tier_changed": "loyalty.outbound.tier_changed",
+    "tier_changed_json_schema": "loyalty.outbound.tier_changed",
+    "NotifyResult": "loyalty.services.notify",
+    "notify_tier_changes": "loyalty.services.notify",
 }
 
 __all__ = ["__version__", *_EXPORTS]  # noqa: PLE0604 - the table above is the list
@@ -87,6 +107,9 @@ if TYPE_CHECKING:
         EarnRule as EarnRule,
         PointsPerMinorUnit as PointsPerMinorUnit,
     )
+    from loyalty.domain.events import (
+        TierChanged as TierChanged,
+    )
     from loyalty.domain.tiers import (
         DEFAULT_TIER_POLICY as DEFAULT_TIER_POLICY,
         Tier as Tier,
@@ -103,13 +126,18 @@ if TYPE_CHECKING:
     )
     from loyalty.errors import (
         AggregateConflict as AggregateConflict,
+        AmbiguousSourceQueue as AmbiguousSourceQueue,
         ConfigurationError as ConfigurationError,
         FieldError as FieldError,
+        IngestInterrupted as IngestInterrupted,
         InvalidBookingMessage as InvalidBookingMessage,
+        InvalidEventMessage as InvalidEventMessage,
         InvalidIdentifier as InvalidIdentifier,
+        InvalidMessage as InvalidMessage,
         InvalidStreamRecord as InvalidStreamRecord,
         LoyaltyError as LoyaltyError,
         RetriesExhausted as RetriesExhausted,
+        TransactionNotFound as TransactionNotFound,
     )
     from loyalty.inbound.api_gateway import (
         get_points_response as get_points_response,
@@ -129,7 +157,14 @@ if TYPE_CHECKING:
     from loyalty.inbound.sqs import (
         BookingMessage as BookingMessage,
         parse_booking_body as parse_booking_body,
+        parse_booking_line as parse_booking_line,
         parse_sqs_record as parse_sqs_record,
+    )
+    from loyalty.outbound.tier_changed import (
+        SnsTierChangedPublisher as SnsTierChangedPublisher,
+        TierChangedBody as TierChangedBody,
+        parse_tier_changed as parse_tier_changed,
+        tier_changed_json_schema as tier_changed_json_schema,
     )
     from loyalty.publishing import (
         SnsBookingMessage as SnsBookingMessage,
@@ -150,19 +185,38 @@ if TYPE_CHECKING:
     from loyalty.services.aggregate import (
         AggregateCache as AggregateCache,
         AggregateResult as AggregateResult,
-        ReconcileAction as ReconcileAction,
-        Reconciliation as Reconciliation,
         aggregate_stream_event as aggregate_stream_event,
+    )
+    from loyalty.services.backfill import (
+        BackfillResult as BackfillResult,
+        Drift as Drift,
+        backfill as backfill,
         reconcile_customer as reconcile_customer,
+    )
+    from loyalty.services.fake_traffic import (
+        issue_fake_traffic as issue_fake_traffic,
     )
     from loyalty.services.ingest import (
         IngestResult as IngestResult,
         apply_booking as apply_booking,
+        ingest_lines as ingest_lines,
+        ingest_messages as ingest_messages,
         ingest_sqs_event as ingest_sqs_event,
+    )
+    from loyalty.services.notify import (
+        NotifyResult as NotifyResult,
+        notify_tier_changes as notify_tier_changes,
     )
     from loyalty.services.read import (
         customer_ledger as customer_ledger,
+        customer_overview as customer_overview,
         customer_summary as customer_summary,
+    )
+    from loyalty.services.replay import (
+        replay_dlq as replay_dlq,
+    )
+    from loyalty.services.revoke import (
+        revoke_booking as revoke_booking,
     )
     from loyalty.settings import (
         Settings as Settings,

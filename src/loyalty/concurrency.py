@@ -1,15 +1,15 @@
-"""A process-wide bounded thread pool for the concurrent writes of one batch."""
+"""Concurrent writes: a process-wide pool for one batch, and bounded runs for bulk commands."""
 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
-__all__ = ["MAX_CONCURRENT_WRITES", "run_all"]
+__all__ = ["MAX_CONCURRENT_WRITES", "run_all", "run_bounded"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -54,3 +54,33 @@ def _capture(function: Callable[[T], R], item: T) -> R | Exception:
         return function(item)
     except Exception as error:
         return error
+
+
+def run_bounded(
+    function: Callable[[T], R], items: Iterable[T], *, workers: int
+) -> Iterator[tuple[T, R]]:
+    """Yield ``(item, function(item))`` as calls complete, at most ``2 × workers`` in flight.
+
+    For runs too long to submit at once (a file of bookings, fake traffic). The first exception
+    is re-raised after cancelling the calls not yet started, so a failure that affects every call
+    (access denied, table missing) stops the run at once.
+    """
+    limit = max(workers, 1) * 2
+    with ThreadPoolExecutor(max_workers=max(workers, 1), thread_name_prefix="loyalty-bulk") as pool:
+        pending: dict[Future[R], T] = {}
+        try:
+            for item in items:
+                pending[pool.submit(function, item)] = item
+                if len(pending) >= limit:
+                    yield from _drain(pending, FIRST_COMPLETED)
+            yield from _drain(pending, None)
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _drain(pending: dict[Future[R], T], mode: str | None) -> Iterator[tuple[T, R]]:
+    done, _ = wait(pending, return_when=mode or "ALL_COMPLETED")
+    for future in done:
+        item = pending.pop(future)
+        yield item, future.result()

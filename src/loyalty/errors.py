@@ -8,20 +8,30 @@ another read.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from loyalty.domain.aggregates import CustomerAggregate
 
 __all__ = [
     "AggregateConflict",
+    "AmbiguousSourceQueue",
     "ConfigurationError",
     "FieldError",
+    "IngestInterrupted",
     "InvalidBookingMessage",
+    "InvalidEarnRule",
+    "InvalidEventMessage",
     "InvalidIdentifier",
+    "InvalidMessage",
     "InvalidStreamRecord",
     "LoyaltyError",
+    "NotAnSqsEvent",
     "RetriesExhausted",
+    "TransactionNotFound",
+    "UnreadableItem",
 ]
 
 
@@ -44,17 +54,35 @@ class FieldError:
         return f"{self.field}: {self.reason}"
 
 
-class InvalidBookingMessage(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised
-    """A booking message that cannot be processed; retrying it will not help."""
+class InvalidMessage(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised
+    """A message that cannot be processed, with every field that is wrong; retrying will not help."""
 
     def __init__(self, errors: list[FieldError]) -> None:
         self.errors = tuple(errors)
         super().__init__("; ".join(str(error) for error in errors))
 
     @classmethod
-    def single(cls, field: str, reason: str) -> InvalidBookingMessage:
+    def single(cls, field: str, reason: str) -> Self:
         """Build the error for one field."""
         return cls([FieldError(field, reason)])
+
+    @classmethod
+    def of_validation(cls, error: ValidationError) -> Self:
+        """Build the error from a pydantic validation error: one field error per problem."""
+        return cls(
+            [
+                FieldError(".".join(str(part) for part in detail["loc"]) or "body", detail["msg"])
+                for detail in error.errors(include_url=False)
+            ]
+        )
+
+
+class InvalidBookingMessage(InvalidMessage):
+    """A booking message (SQS record, SNS envelope, JSON line) that ingest refuses."""
+
+
+class InvalidEventMessage(InvalidMessage):
+    """A received event message (``TierChanged``) that does not have the published shape."""
 
 
 class InvalidIdentifier(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised
@@ -63,6 +91,27 @@ class InvalidIdentifier(LoyaltyError, ValueError):  # noqa: N818 - reads as a se
 
 class InvalidStreamRecord(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised
     """A stream record of a transaction item that cannot be aggregated."""
+
+
+class UnreadableItem(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised
+    """A stored item that cannot be decoded; the message names its key and the attribute."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{key}: {reason}")
+
+
+class InvalidEarnRule(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised
+    """An earn rule returned something other than an int >= 0 (a float, a bool, None...)."""
+
+
+class NotAnSqsEvent(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised
+    """The Lambda event is not a batch from an SQS queue: the function is wired wrongly.
+
+    Raised rather than answered: a partial-batch response names SQS message ids, and for any other
+    event source Lambda would ignore it and the messages would be lost without a trace.
+    """
 
 
 class AggregateConflict(LoyaltyError):  # noqa: N818 - reads as a sentence where it is raised
@@ -79,3 +128,36 @@ class RetriesExhausted(LoyaltyError):  # noqa: N818 - reads as a sentence where 
 
     Transient by nature: the caller reports the work as failed so that it is retried later.
     """
+
+
+class TransactionNotFound(LoyaltyError, LookupError):  # noqa: N818 - reads as a sentence where it is raised
+    """The booking has no transaction in the ledger."""
+
+    def __init__(self, customer_id: str, booking_id: str) -> None:
+        self.customer_id = customer_id
+        self.booking_id = booking_id
+        super().__init__(f"no transaction for booking {booking_id!r} of customer {customer_id!r}")
+
+
+class AmbiguousSourceQueue(LoyaltyError, ValueError):  # noqa: N818 - reads as a sentence where it is raised
+    """A dead-letter queue without exactly one source queue: the queue to re-queue into is unknown."""
+
+    def __init__(self, dlq_url: str, sources: list[str]) -> None:
+        self.dlq_url = dlq_url
+        self.sources = tuple(sources)
+        found = ", ".join(sources) or "none"
+        super().__init__(
+            f"cannot tell which queue to re-queue into (source queues of the DLQ: {found})"
+        )
+
+
+class IngestInterrupted(LoyaltyError):  # noqa: N818 - reads as a sentence where it is raised
+    """A bulk ingest stopped at a failing write (the cause); ``written`` of ``total`` were written.
+
+    Re-running the same input is safe: ingest is idempotent.
+    """
+
+    def __init__(self, written: int, total: int) -> None:
+        self.written = written
+        self.total = total
+        super().__init__(f"stopped after {written} of {total} writes")

@@ -1,19 +1,20 @@
 """What every Lambda entrypoint builds once per execution environment, built in one place.
 
 Settings from the environment (failing the cold start with the variable's name), a Powertools
-logger that the library's loggers share, metrics where the function publishes them, and the
-repository on one DynamoDB client configured for concurrent writes.
+logger that the library's loggers share, metrics where the function publishes them, and the AWS
+clients the function uses, one of each per process.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
+from loyalty.errors import ConfigurationError
 from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository, dynamodb_client_config
 from loyalty.settings import Settings
 
@@ -24,19 +25,44 @@ if TYPE_CHECKING:
     from aws_lambda_powertools import Metrics
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
+    from loyalty.outbound.tier_changed import SnsTierChangedPublisher
+
     Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 __all__ = ["LambdaBootstrap", "bootstrap"]
 
 
-@dataclass(frozen=True, slots=True)
 class LambdaBootstrap:
-    """One function's configuration, logger, metrics (None if it publishes none) and storage."""
+    """One function's configuration, logger, metrics (None if it publishes none) and clients."""
 
-    settings: Settings
-    logger: Logger
-    metrics: Metrics | None
-    repository: DynamoDBLoyaltyRepository
+    def __init__(self, settings: Settings, logger: Logger, metrics: Metrics | None) -> None:
+        self.settings = settings
+        self.logger = logger
+        self.metrics = metrics
+
+    @cached_property
+    def repository(self) -> DynamoDBLoyaltyRepository:
+        """The ledger on one DynamoDB client configured for concurrent writes."""
+        client = boto3.client("dynamodb", config=dynamodb_client_config())
+        return DynamoDBLoyaltyRepository(client, self.settings.table_name)
+
+    @cached_property
+    def tier_changed_publisher(self) -> SnsTierChangedPublisher:
+        """Publishes ``TierChanged`` to ``LOYALTY_EVENTS_TOPIC_ARN``.
+
+        Raises
+        ------
+        loyalty.errors.ConfigurationError
+            If the variable is not set.
+        """
+        from loyalty.outbound.tier_changed import SnsTierChangedPublisher
+
+        topic = self.settings.events_topic_arn
+        if topic is None:
+            raise ConfigurationError(
+                "LOYALTY_EVENTS_TOPIC_ARN is not set: name the SNS topic events are published to"
+            )
+        return SnsTierChangedPublisher(boto3.client("sns"), topic)
 
     def handler(self, function: Handler) -> Handler:
         """Decorate a handler: Lambda context in its logs, metrics flushed after each call."""
@@ -58,6 +84,9 @@ class LambdaBootstrap:
 def bootstrap(function: str, *, metrics: bool) -> LambdaBootstrap:
     """Configure the function named ``function`` (``ingest``, ``aggregate``, ``get-points``...).
 
+    Clients are built on first use: an entrypoint touches the ones it needs at import, so that
+    the cold start (not the first request) pays for them.
+
     Raises
     ------
     loyalty.errors.ConfigurationError
@@ -73,7 +102,4 @@ def bootstrap(function: str, *, metrics: bool) -> LambdaBootstrap:
         from aws_lambda_powertools import Metrics
 
         function_metrics = Metrics(namespace=settings.metrics_namespace, service=function)
-    repository = DynamoDBLoyaltyRepository(
-        boto3.client("dynamodb", config=dynamodb_client_config()), settings.table_name
-    )
-    return LambdaBootstrap(settings, logger, function_metrics, repository)
+    return LambdaBootstrap(settings, logger, function_metrics)

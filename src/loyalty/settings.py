@@ -32,6 +32,7 @@ _CONFIGURABLE = (
     "LOYALTY_FAKE_TTL_SECONDS",
     "LOYALTY_EXPIRY_ROUNDING",
     "LOYALTY_ADMIN_GROUP",
+    "LOYALTY_EVENTS_TOPIC_ARN",
     "LOG_LEVEL",
     "POWERTOOLS_LOG_LEVEL",
     "POWERTOOLS_METRICS_NAMESPACE",
@@ -94,7 +95,8 @@ class Settings:
     ``LOYALTY_TABLE_NAME`` (required), ``LOYALTY_SILVER_THRESHOLD`` (50000),
     ``LOYALTY_GOLD_THRESHOLD`` (100000), ``LOYALTY_FAKE_TTL_SECONDS`` (86400),
     ``LOYALTY_EXPIRY_ROUNDING`` (``day``; or ``none``, ``month``, ``quarter``),
-    ``LOYALTY_ADMIN_GROUP`` (none), ``LOG_LEVEL`` / ``POWERTOOLS_LOG_LEVEL`` (INFO),
+    ``LOYALTY_ADMIN_GROUP`` (none), ``LOYALTY_EVENTS_TOPIC_ARN`` (none: the topic the notifier
+    publishes to), ``LOG_LEVEL`` / ``POWERTOOLS_LOG_LEVEL`` (INFO),
     ``POWERTOOLS_METRICS_NAMESPACE`` (Loyalty),
     ``LOYALTY_CONFIG_PARAMETER`` (none: the SSM parameter holding a JSON map of the others).
     """
@@ -102,6 +104,7 @@ class Settings:
     table_name: str
     policy: LoyaltyPolicy = field(default_factory=LoyaltyPolicy)
     admin_group: str | None = None
+    events_topic_arn: str | None = None
     log_level: str = "INFO"
     metrics_namespace: str = "Loyalty"
 
@@ -158,6 +161,7 @@ class Settings:
                 tiers=TierPolicy(silver=silver, gold=gold),
             ),
             admin_group=(env.get("LOYALTY_ADMIN_GROUP") or "").strip() or None,
+            events_topic_arn=(env.get("LOYALTY_EVENTS_TOPIC_ARN") or "").strip() or None,
             metrics_namespace=(env.get("POWERTOOLS_METRICS_NAMESPACE") or "").strip() or "Loyalty",
             log_level=log_level,
         )

@@ -1,8 +1,8 @@
-"""The ``loyalty`` command: global options and the command registry."""
+"""The ``loyalty`` command: the global options and the command registry."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,7 +17,10 @@ from loyalty_cli.commands import (
     show,
     transactions,
 )
-from loyalty_cli.context import CliContext, OutputFormat
+from loyalty_cli.options import global_options
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["app", "main"]
 
@@ -30,6 +33,7 @@ app = typer.Typer(
     # print local variables, which may hold secrets).
     pretty_exceptions_enable=False,
 )
+fake_app = typer.Typer(help="Fake test traffic.", no_args_is_help=True)
 
 
 def _print_version(value: bool) -> None:
@@ -41,32 +45,9 @@ def _print_version(value: bool) -> None:
 
 
 @app.callback()
+@global_options(environment=True)
 def options(
     ctx: typer.Context,
-    table: Annotated[
-        str | None,
-        typer.Option(help="DynamoDB table of the ledger.", envvar="LOYALTY_TABLE_NAME"),
-    ] = None,
-    region: Annotated[
-        str | None,
-        typer.Option(help="AWS region.", envvar=["AWS_REGION", "AWS_DEFAULT_REGION"]),
-    ] = None,
-    endpoint_url: Annotated[
-        str | None,
-        typer.Option(help="AWS endpoint URL (e.g. a local emulator).", envvar="AWS_ENDPOINT_URL"),
-    ] = None,
-    profile: Annotated[
-        str | None, typer.Option(help="AWS named profile.", envvar="AWS_PROFILE")
-    ] = None,
-    output: Annotated[
-        OutputFormat,
-        typer.Option(
-            "--output",
-            "-o",
-            help="'table' for people, 'json' for scripts (stdout then carries only JSON).",
-        ),
-    ] = OutputFormat.TABLE,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks and debug logs on failure.")] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -74,31 +55,23 @@ def options(
         ),
     ] = False,
 ) -> None:
-    """Global options; they go before the command: ``loyalty --table T show C``."""
-    if debug:
-        import logging
-
-        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-        logging.getLogger("loyalty").setLevel(logging.DEBUG)
-    ctx.obj = CliContext(
-        table=table,
-        region=region,
-        endpoint_url=endpoint_url,
-        profile=profile,
-        output=output,
-        debug=debug,
-    )
+    """Global options go before or after the command: ``loyalty show C --table T``."""
 
 
-app.command("show")(show.show)
-app.command("transactions")(transactions.transactions)
-app.command("revoke")(revoke.revoke)
-app.command("ingest")(ingest.ingest)
-app.command("replay-dlq")(replay_dlq.replay_dlq)
-app.command("backfill")(backfill.backfill)
-app.add_typer(fake.app, name="fake")
-app.command("sandbox")(sandbox.sandbox)
-app.command("demo")(demo.demo)
+def _register(group: typer.Typer, name: str, command: Callable[..., Any]) -> None:
+    group.command(name)(global_options(environment=False)(command))
+
+
+_register(app, "show", show.show)
+_register(app, "transactions", transactions.transactions)
+_register(app, "revoke", revoke.revoke)
+_register(app, "ingest", ingest.ingest)
+_register(app, "replay-dlq", replay_dlq.replay_dlq)
+_register(app, "backfill", backfill.backfill)
+_register(fake_app, "issue", fake.issue)
+app.add_typer(fake_app, name="fake")
+_register(app, "sandbox", sandbox.sandbox)
+_register(app, "demo", demo.demo)
 
 
 def main() -> None:

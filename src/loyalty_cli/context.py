@@ -1,4 +1,4 @@
-"""What every command shares: the global options, lazily built AWS clients, and output."""
+"""What every command shares: the global options, the AWS clients built from them, and output."""
 
 from __future__ import annotations
 
@@ -14,19 +14,21 @@ import typer
 from loyalty_cli.errors import EXIT_USAGE, CliError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from boto3.session import Session
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
     from rich.console import Console
     from rich.progress import Progress
 
+    from loyalty.errors import UnreadableItem
     from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
     from loyalty.settings import Settings
 
 __all__ = ["CliContext", "OutputFormat", "cli_context"]
 
-MAX_POOL_CONNECTIONS = 32
-"""Enough HTTP connections for the commands' worker threads to share one client."""
+_UNREADABLE_SHOWN = 3
 
 
 class OutputFormat(StrEnum):
@@ -49,6 +51,16 @@ class CliContext:
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
     _session: Session | None = field(default=None, repr=False)
     _repository: DynamoDBLoyaltyRepository | None = field(default=None, repr=False)
+
+    def apply(self, **given: Any) -> None:
+        """Set the global options given (by name); ``debug`` also turns on debug logs."""
+        for name, value in given.items():
+            setattr(self, name, value)
+        if given.get("debug"):
+            import logging
+
+            logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+            logging.getLogger("loyalty").setLevel(logging.DEBUG)
 
     @property
     def json(self) -> bool:
@@ -73,14 +85,12 @@ class CliContext:
 
     def _client(self, service: str) -> Any:
         if service not in self._clients:
-            from botocore.config import Config
+            config = None
+            if service == "dynamodb":
+                # The library's own settings: the same pool and retries as the Lambdas.
+                from loyalty.repository.dynamodb import dynamodb_client_config
 
-            config = Config(
-                retries={"mode": "standard", "max_attempts": 3},
-                connect_timeout=5,
-                read_timeout=30,
-                max_pool_connections=MAX_POOL_CONNECTIONS,
-            )
+                config = dynamodb_client_config()
             self._clients[service] = self.session().client(
                 service,  # type: ignore[call-overload]
                 endpoint_url=self.endpoint_url,
@@ -149,6 +159,18 @@ class CliContext:
         """A human note on stderr (skipped with ``--output json``)."""
         if not self.json:
             self.err_console().print(message)
+
+    def warn_unreadable(self, unreadable: Sequence[UnreadableItem]) -> None:
+        """One warning line on stderr (also with ``--output json``) for items that were skipped."""
+        if not unreadable:
+            return
+        shown = "; ".join(str(error) for error in unreadable[:_UNREADABLE_SHOWN])
+        more = len(unreadable) - _UNREADABLE_SHOWN
+        print(
+            f"warning: skipped {len(unreadable)} unreadable ledger item(s), not counted: {shown}"
+            + (f"; and {more} more" if more > 0 else ""),
+            file=sys.stderr,
+        )
 
     def emit_json(self, data: Any) -> None:
         """Print ``data`` as the command's only stdout output."""

@@ -45,16 +45,28 @@ class CliError(Exception):
         self.exit_code = exit_code
 
 
-def describe(error: BaseException, *, table: str | None = None) -> CliError | None:
-    """Return the one-line explanation of a known failure, or None for an unexpected one."""
+def describe(error: BaseException, *, table: str | None = None) -> CliError:
+    """The one-line explanation of a failure, and its exit status."""
+    from loyalty import errors
+
     if isinstance(error, CliError):
         return error
-    module = type(error).__module__
-    if module.startswith("botocore"):
-        return _describe_botocore(error, table)
-    if type(error).__name__ == "ConfigurationError":
+    if type(error).__module__.startswith("botocore"):
+        return _describe_botocore(error, table) or _unexpected(error)
+    if isinstance(error, errors.IngestInterrupted) and error.__cause__ is not None:
+        cause = describe(error.__cause__, table=table)
+        return CliError(f"{cause} ({error}; re-running is safe, ingest is idempotent)")
+    if isinstance(error, errors.AmbiguousSourceQueue):
+        return CliError(f"{error}; pass --queue-url or set LOYALTY_QUEUE_URL", EXIT_USAGE)
+    if isinstance(error, errors.ConfigurationError | errors.InvalidIdentifier):
         return CliError(str(error), EXIT_USAGE)
-    return None
+    if isinstance(error, errors.LoyaltyError):
+        return CliError(str(error))
+    return _unexpected(error)
+
+
+def _unexpected(error: BaseException) -> CliError:
+    return CliError(f"unexpected {type(error).__name__}: {error} (run with --debug for details)")
 
 
 def _describe_botocore(error: BaseException, table: str | None) -> CliError | None:
@@ -92,8 +104,9 @@ def _describe_botocore(error: BaseException, table: str | None) -> CliError | No
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Wrap a command so failures end as one line on stderr and a non-zero exit.
 
-    The command must take ``ctx: typer.Context``; with ``--debug`` the exception propagates with
-    its traceback instead.
+    The one place where errors become messages: the CLI's own :class:`CliError`, botocore's and
+    the library's (every :class:`loyalty.errors.LoyaltyError`). With ``--debug`` the exception
+    propagates with its traceback instead. The command takes ``ctx: typer.Context``.
     """
 
     @functools.wraps(command)
@@ -103,15 +116,10 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         except (typer.Exit, typer.Abort):
             raise
         except Exception as error:
-            ctx = kwargs.get("ctx")
-            state = getattr(ctx, "obj", None)
+            state = getattr(kwargs.get("ctx"), "obj", None)
             if getattr(state, "debug", False):
                 raise
             failure = describe(error, table=getattr(state, "table", None))
-            if failure is None:
-                failure = CliError(
-                    f"unexpected {type(error).__name__}: {error} (run with --debug for details)"
-                )
             print(f"error: {failure}", file=sys.stderr)
             raise typer.Exit(failure.exit_code) from None
 

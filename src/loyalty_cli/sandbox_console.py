@@ -13,12 +13,19 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
 
+    from loyalty.domain.events import TierChanged
     from loyalty.domain.tiers import TierPolicy
     from loyalty_cli.context import CliContext
     from loyalty_sandbox import Sandbox
     from loyalty_sandbox.demo import DemoProgress, DemoReport
 
-__all__ = ["DemoDisplay", "print_demo_report", "print_resources", "start_sandbox"]
+__all__ = [
+    "DemoDisplay",
+    "print_demo_report",
+    "print_resources",
+    "print_tier_change",
+    "start_sandbox",
+]
 
 
 def start_sandbox(state: CliContext, **options: Any) -> Sandbox:
@@ -51,11 +58,29 @@ def print_resources(console: Console, running: Sandbox, exports: dict[str, str])
     table.add_row("ingest queue", resources.ingest_queue_url)
     table.add_row("dead-letter queue", resources.dead_letter_queue_url)
     table.add_row("aggregate failure queue", resources.failure_queue_url)
+    table.add_row("events topic", resources.events_topic_arn)
     console.print(table)
     console.print("Point boto3 and the loyalty CLI at it:")
     for name, value in exports.items():
         console.print(f"  export {name}={value}", soft_wrap=True)
-    console.print("Ctrl-C to stop.")
+    console.print("Tier changes are shown as they are published. Ctrl-C to stop.")
+
+
+def print_tier_change(state: CliContext, change: TierChanged) -> None:
+    """One published ``TierChanged``: a line for people, or its message body as a JSON line."""
+    if state.json:
+        import json
+
+        from loyalty.outbound.tier_changed import tier_changed_body
+
+        print(json.dumps(tier_changed_body(change)), flush=True)
+        return
+    direction = "up" if change.to_tier.rank > change.from_tier.rank else "down"
+    state.console().print(
+        f"{change.occurred_at}  TierChanged  {change.customer_id}: {change.from_tier.value} -> "
+        f"[bold]{change.to_tier.value}[/] ({direction}, {change.qualifying_points:,} qualifying "
+        f"points, event {change.event_id})"
+    )
 
 
 class DemoDisplay:
@@ -83,6 +108,7 @@ _HAPPENED = {
     "failed_deliveries_retried": "failed deliveries retried by SQS",
     "ingest_batches": "ingest invocations",
     "aggregate_batches": "aggregate invocations",
+    "tier_changes": "TierChanged events published",
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from loyalty_sandbox.scenario import POISON_AMOUNT, repair_poison
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from loyalty.domain.events import TierChanged
     from loyalty.domain.tiers import TierPolicy
     from loyalty.publishing import SnsBookingMessage
     from loyalty_sandbox.engine import Sandbox
@@ -244,9 +246,15 @@ def run_demo(
     report.dead_letter = _replay_dead_letters(running)
     pipeline.drain(timeout)
     stage("replay")
+    changes = running.tier_changes(wait_seconds=1)
     report.counts = _counts(running, scenario, sent_to_dlq)
+    report.counts["tier_changes"] = len({change.event_id for change in changes})
     report.customers = _customers(running, scenario)
-    report.checks = [punctual, *_checks(running, scenario, report)]
+    report.checks = [
+        punctual,
+        *_checks(running, scenario, report),
+        _tier_change_check(report, changes),
+    ]
     report.seconds = time.monotonic() - started
     return report
 
@@ -343,7 +351,9 @@ def _checks(running: Sandbox, scenario: Scenario, report: DemoReport) -> list[De
     distinct = len(scenario.bookings) + 1
     cancelled = sum(1 for booking in scenario.bookings if booking.cancelled)
     dead_letters = running.queue_depth(running.resources.dead_letter_queue_url)
-    failures = running.queue_depth(running.resources.failure_queue_url)
+    failures = running.queue_depth(running.resources.failure_queue_url) + running.queue_depth(
+        running.resources.notify_failure_queue_url
+    )
     return [
         DemoCheck(
             "every customer's points and tier match the scenario",
@@ -399,3 +409,29 @@ def _counts(running: Sandbox, scenario: Scenario, sent_to_dlq: int) -> dict[str,
         "ingest_batches": ingest.get("batches", 0),
         "aggregate_batches": stream.get("batches", 0),
     }
+
+
+def _tier_change_check(report: DemoReport, changes: list[TierChanged]) -> DemoCheck:
+    """Each customer's published changes, de-duplicated, lead from BRONZE to their final tier.
+
+    Events arrive in any order (a standard queue), so the check counts rather than orders: on a
+    path of changes every tier is entered as often as it is left, except the first (BRONZE, left
+    once more) and the last (the final tier, entered once more).
+    """
+    unique = {change.event_id: change for change in changes}.values()
+    balance: dict[str, Counter[str]] = {}
+    for change in unique:
+        tiers = balance.setdefault(change.customer_id, Counter())
+        tiers[change.from_tier.value] -= 1
+        tiers[change.to_tier.value] += 1
+    wrong = []
+    for row in report.customers:
+        expected = {} if row["level"] == "BRONZE" else {row["level"]: 1, "BRONZE": -1}
+        counted = balance.get(row["customerId"], Counter())
+        if {tier: count for tier, count in counted.items() if count} != expected:
+            wrong.append(row["customerId"])
+    return DemoCheck(
+        "every customer's published tier changes lead from BRONZE to their tier",
+        not wrong,
+        ", ".join(wrong[:3]) or f"{len(unique)} change(s) over {len(balance)} customer(s)",
+    )

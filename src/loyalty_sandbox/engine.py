@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
+from loyalty.outbound.tier_changed import parse_tier_changed
 from loyalty_sandbox.functions import load_function
 from loyalty_sandbox.provisioning import Resources, provision
 from loyalty_sandbox.server import EmulatorServer
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
     from types import ModuleType, TracebackType
 
     from botocore.config import Config
+
+    from loyalty.domain.events import TierChanged
+    from loyalty_sandbox.functions import Handler
+    from loyalty_sandbox.template import StreamMappingSettings
 
 __all__ = ["FAKE_CREDENTIALS", "Sandbox"]
 
@@ -122,6 +127,9 @@ class Sandbox:
                 stream_mapping=replace(
                     settings.stream_mapping, batching_window_seconds=batching_window
                 ),
+                notify_mapping=replace(
+                    settings.notify_mapping, batching_window_seconds=batching_window
+                ),
             )
         self.settings: TemplateSettings = settings
         self._visibility_timeout = visibility_timeout
@@ -135,6 +143,7 @@ class Sandbox:
         self._functions: dict[str, ModuleType] = {}
         self._ingest: SqsPoller | None = None
         self._stream: StreamPoller | None = None
+        self._notify: StreamPoller | None = None
         self._sweeper: TtlSweeper | None = None
 
     # Lifecycle -------------------------------------------------------------------------------
@@ -161,7 +170,8 @@ class Sandbox:
         self._resources = resources
         ingest = self.load_function("ingest")
         aggregate = self.load_function("aggregate")
-        self._functions = {"ingest": ingest, "aggregate": aggregate}
+        notify = self.load_function("notify", LOYALTY_EVENTS_TOPIC_ARN=resources.events_topic_arn)
+        self._functions = {"ingest": ingest, "aggregate": aggregate, "notify": notify}
         expired = ExpiredKeys()
         self._ingest = SqsPoller(
             sqs=self.client("sqs"),
@@ -172,15 +182,21 @@ class Sandbox:
             settings=self.settings.ingest_mapping,
             concurrency=self._ingest_concurrency,
         )
-        self._stream = StreamPoller(
-            streams=self.client("dynamodbstreams"),
-            sqs=self.client("sqs"),
-            stream_arn=resources.stream_arn,
-            failure_queue_url=resources.failure_queue_url,
-            region=self.region,
-            handler=aggregate.handler,
-            settings=self.settings.stream_mapping,
-            expired=expired,
+        self._stream = self._stream_poller(
+            "AggregateFunction",
+            aggregate.handler,
+            self.settings.stream_mapping,
+            resources.failure_queue_url,
+            expired,
+        )
+        # A second mapping on the same stream, as in AWS: its own filter, checkpoint and retries.
+        # It never sees ledger records (its filter), so it shares no TTL bookkeeping.
+        self._notify = self._stream_poller(
+            "NotifyFunction",
+            notify.handler,
+            self.settings.notify_mapping,
+            resources.notify_failure_queue_url,
+            ExpiredKeys(),
         )
         self._sweeper = TtlSweeper(
             dynamodb=self.client("dynamodb"),
@@ -193,11 +209,32 @@ class Sandbox:
         )
         self._ingest.start()
         self._stream.start()
+        self._notify.start()
         self._sweeper.start()
+
+    def _stream_poller(
+        self,
+        function_name: str,
+        handler: Handler,
+        settings: StreamMappingSettings,
+        failure_queue_url: str,
+        expired: ExpiredKeys,
+    ) -> StreamPoller:
+        return StreamPoller(
+            streams=self.client("dynamodbstreams"),
+            sqs=self.client("sqs"),
+            stream_arn=self.resources.stream_arn,
+            failure_queue_url=failure_queue_url,
+            region=self.region,
+            handler=handler,
+            settings=settings,
+            expired=expired,
+            function_name=function_name,
+        )
 
     def stop(self) -> None:
         """Stop the pollers and the sweeper (after their batch in progress), then the emulator."""
-        for worker in (self._ingest, self._stream, self._sweeper):
+        for worker in (self._ingest, self._stream, self._notify, self._sweeper):
             if worker is not None:
                 worker.stop()
         self._server.stop()
@@ -246,13 +283,14 @@ class Sandbox:
         )
         return session.client(service, endpoint_url=self.endpoint_url, config=config)  # type: ignore[call-overload]
 
-    def load_function(self, name: str) -> ModuleType:
+    def load_function(self, name: str, **variables: str) -> ModuleType:
         """Import ``lambda_entrypoints/{name}.py`` afresh, configured for this sandbox."""
         environment = {
             **self.environment(),
             "LOG_LEVEL": self._log_level,
             "POWERTOOLS_LOG_LEVEL": self._log_level,
             **self._function_environment,
+            **variables,
         }
         module = load_function(name, environment)
         _discard_metrics(module)
@@ -280,6 +318,35 @@ class Sandbox:
         return self._stream
 
     @property
+    def notify_poller(self) -> StreamPoller:
+        """The stream → notify mapping (its ``handler`` may be wrapped to inject faults)."""
+        if self._notify is None:
+            raise RuntimeError("the sandbox is not started")
+        return self._notify
+
+    def tier_changes(self, wait_seconds: int = 0) -> list[TierChanged]:
+        """The ``TierChanged`` events published since the last call, in arrival order.
+
+        They are read from a queue subscribed to the events topic, as a subscriber would.
+        """
+        sqs = self.client("sqs")
+        queue = self.resources.events_tap_queue_url
+        events: list[TierChanged] = []
+        while messages := sqs.receive_message(
+            QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds
+        ).get("Messages", []):
+            events.extend(parse_tier_changed(message["Body"]) for message in messages)
+            sqs.delete_message_batch(
+                QueueUrl=queue,
+                Entries=[
+                    {"Id": str(n), "ReceiptHandle": message["ReceiptHandle"]}
+                    for n, message in enumerate(messages)
+                ],
+            )
+            wait_seconds = 0
+        return events
+
+    @property
     def sweeper(self) -> TtlSweeper:
         """The TTL sweeper (``sweep()`` runs one sweep now)."""
         if self._sweeper is None:
@@ -291,6 +358,7 @@ class Sandbox:
         return {
             "ingest": self.ingest_poller.stats.snapshot(),
             "aggregate": self.stream_poller.stats.snapshot(),
+            "notify": self.notify_poller.stats.snapshot(),
             "ttl": self.sweeper.stats.snapshot(),
         }
 
@@ -311,8 +379,9 @@ class Sandbox:
 
         Messages being retried keep the queue non-empty until they succeed or the redrive
         policy moves them to the dead-letter queue, so after ``drain`` every published message
-        is either in the ledger or in the DLQ, and every ledger change has been aggregated (or
-        discarded to the failure queue after its retries).
+        is either in the ledger or in the DLQ, every ledger change has been aggregated (or
+        discarded to the failure queue after its retries), and every aggregate write has been
+        seen by the notifier.
 
         Raises
         ------
@@ -334,5 +403,8 @@ class Sandbox:
             mark = time.monotonic()
             if not self.stream_poller.wait_caught_up(mark, remaining):
                 raise TimeoutError(f"stream poller did not catch up in {timeout:g}s")
+            # The aggregate writes just made are on the stream too: the notifier reads them.
+            if not self.notify_poller.wait_caught_up(time.monotonic(), remaining):
+                raise TimeoutError(f"notify poller did not catch up in {timeout:g}s")
             if self.queue_depth(queue_url) == 0:
                 return

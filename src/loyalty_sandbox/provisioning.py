@@ -32,6 +32,10 @@ class Resources:
     failure_queue_url: str
     failure_queue_arn: str
     subscription_arn: str
+    events_topic_arn: str
+    notify_failure_queue_url: str
+    events_tap_queue_url: str
+    """A sandbox-only queue subscribed to the events topic, so the sandbox can show the events."""
 
 
 def _queue(
@@ -53,7 +57,7 @@ def provision(
     prefix: str,
     visibility_timeout: int | None = None,
 ) -> Resources:
-    """Create table, topic, queues and subscription named ``{prefix}-...``.
+    """Create table, topics, queues and subscriptions named ``{prefix}-...``.
 
     Parameters
     ----------
@@ -113,6 +117,11 @@ def provision(
         ReturnSubscriptionArn=True,
     )["SubscriptionArn"]
 
+    events_topic_arn = sns.create_topic(Name=f"{prefix}-events")["TopicArn"]
+    notify_failure_url, _ = _queue(sqs, f"{prefix}-notify-failures")
+    tap_url, tap_arn = _queue(sqs, f"{prefix}-events-tap")
+    sns.subscribe(TopicArn=events_topic_arn, Protocol="sqs", Endpoint=tap_arn)
+
     return Resources(
         table_name=table_name,
         stream_arn=description["LatestStreamArn"],
@@ -124,4 +133,7 @@ def provision(
         failure_queue_url=failure_url,
         failure_queue_arn=failure_arn,
         subscription_arn=subscription_arn,
+        events_topic_arn=events_topic_arn,
+        notify_failure_queue_url=notify_failure_url,
+        events_tap_queue_url=tap_url,
     )

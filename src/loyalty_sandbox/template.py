@@ -41,6 +41,10 @@ INGEST_FUNCTION = "IngestFunction"
 INGEST_EVENT = "BookingQueue"
 AGGREGATE_FUNCTION = "AggregateFunction"
 AGGREGATE_EVENT = "LedgerStream"
+EVENTS_TOPIC = "EventsTopic"
+NOTIFY_FUNCTION = "NotifyFunction"
+NOTIFY_EVENT = "AggregateStream"
+NOTIFY_FAILURE_QUEUE = "NotifyFailureQueue"
 
 # Lambda's own defaults, for properties a template may leave out.
 _DEFAULT_FUNCTION_TIMEOUT = 3
@@ -164,6 +168,7 @@ class TemplateSettings:
     subscription: SubscriptionSettings
     ingest_mapping: SqsMappingSettings
     stream_mapping: StreamMappingSettings
+    notify_mapping: StreamMappingSettings
 
 
 class _Reader:
@@ -311,15 +316,17 @@ class _Reader:
             function_timeout=self.function_timeout(INGEST_FUNCTION),
         )
 
-    def stream_mapping(self) -> StreamMappingSettings:
-        where = f"{AGGREGATE_FUNCTION}.Events.{AGGREGATE_EVENT}"
-        event = self.event(AGGREGATE_FUNCTION, AGGREGATE_EVENT, "DynamoDB")
+    def stream_mapping(
+        self, function_id: str, event_id: str, failure_queue: str
+    ) -> StreamMappingSettings:
+        where = f"{function_id}.Events.{event_id}"
+        event = self.event(function_id, event_id, "DynamoDB")
         filters = (event.get("FilterCriteria") or {}).get("Filters") or ()
         patterns = tuple(
             self.json_document(item.get("Pattern"), f"{where}.FilterCriteria.Filters[{index}]")
             for index, item in enumerate(filters)
         )
-        self.properties(FAILURE_QUEUE)
+        self.properties(failure_queue)
         return StreamMappingSettings(
             batch_size=self.integer(
                 event.get("BatchSize", _DEFAULT_STREAM_BATCH_SIZE), f"{where}.BatchSize"
@@ -342,7 +349,7 @@ class _Reader:
             report_batch_item_failures="ReportBatchItemFailures"
             in (event.get("FunctionResponseTypes") or ()),
             filter_patterns=patterns,
-            function_timeout=self.function_timeout(AGGREGATE_FUNCTION),
+            function_timeout=self.function_timeout(function_id),
         )
 
 
@@ -360,5 +367,6 @@ def read_template_settings(template: Mapping[str, Any] | None = None) -> Templat
         ingest_queue=reader.ingest_queue(),
         subscription=reader.subscription(),
         ingest_mapping=reader.ingest_mapping(),
-        stream_mapping=reader.stream_mapping(),
+        stream_mapping=reader.stream_mapping(AGGREGATE_FUNCTION, AGGREGATE_EVENT, FAILURE_QUEUE),
+        notify_mapping=reader.stream_mapping(NOTIFY_FUNCTION, NOTIFY_EVENT, NOTIFY_FAILURE_QUEUE),
     )

@@ -7,9 +7,7 @@ import json
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from loyalty import (
     AggregateConflict,
@@ -20,47 +18,13 @@ from loyalty import (
     Tier,
     ingest_sqs_event,
 )
-from tests.support.aws import REGION, TABLE_NAME, RequestCounter
+from tests.support.aws import TABLE_NAME, RequestCounter, StreamReader
 from tests.support.builders import LambdaContext, api_event, booking_body, sqs_event, sqs_record
 
 if TYPE_CHECKING:
     from types import ModuleType
 
     from mypy_boto3_dynamodb import DynamoDBClient
-
-
-class StreamReader:
-    """Reads moto's stream from where it last stopped and shapes records as Lambda does."""
-
-    def __init__(self, dynamodb: DynamoDBClient) -> None:
-        # boto3 resolves account-id endpoints ({account}.streams-ddb...) for stream ARNs, which
-        # moto's in-process URL patterns do not match; the regional endpoint works.
-        self.client = boto3.client(
-            "dynamodbstreams",
-            region_name=REGION,
-            config=Config(account_id_endpoint_mode="disabled"),
-        )
-        arn = dynamodb.describe_table(TableName=TABLE_NAME)["Table"]["LatestStreamArn"]
-        shard = self.client.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
-        self.arn = arn
-        self.iterator = self.client.get_shard_iterator(
-            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-
-    def next_event(self) -> dict[str, Any]:
-        response = self.client.get_records(ShardIterator=self.iterator)
-        self.iterator = response["NextShardIterator"]
-        records = []
-        for record in response["Records"]:
-            shaped: dict[str, Any] = {**record, "eventSourceARN": self.arn}
-            shaped["dynamodb"] = {
-                **record["dynamodb"],
-                "ApproximateCreationDateTime": record["dynamodb"][
-                    "ApproximateCreationDateTime"
-                ].timestamp(),
-            }
-            records.append(shaped)
-        return {"Records": records}
 
 
 @pytest.fixture
@@ -100,7 +64,7 @@ def test_stream_records_become_aggregates_with_one_write_per_customer(
     )
     event = stream.next_event()
     assert len(event["Records"]) == 10
-    counter = RequestCounter(aggregate.function.repository.client)
+    counter = RequestCounter(aggregate.repository.client)
     assert aggregate.handler(event, LambdaContext()) == {"batchItemFailures": []}
     assert counter.writes == 4  # c-0..c-3: one conditional write each
     assert counter.calls["PutItem"] == 4
@@ -141,7 +105,7 @@ def test_the_aggregates_own_stream_records_are_skipped_and_redelivery_changes_no
     second = stream.next_event()  # the aggregate's own INSERT, then the revoke
     assert [r["eventName"] for r in second["Records"]] == ["INSERT", "MODIFY"]
     aggregate.handler(second, LambdaContext())
-    counter = RequestCounter(aggregate.function.repository.client)
+    counter = RequestCounter(aggregate.repository.client)
     aggregate.handler({"Records": first["Records"] + second["Records"]}, LambdaContext())
     assert counter.writes == 0
     assert read(get_points, "c-1") == {"points": 0, "level": "BRONZE", "remainingPoints": 50_000}

@@ -182,3 +182,20 @@ def test_an_aggregate_written_by_v1_keeps_answering_its_balance_until_upgraded(
     }
     repository.save_aggregate(replace(stored, version=5), stored)
     assert "lots" not in dynamodb.get_item(TableName=TABLE_NAME, Key=AGGREGATE_KEY)["Item"]
+
+
+def test_a_segmented_table_scan_yields_every_transaction_and_aggregate_once(
+    repository: DynamoDBLoyaltyRepository,
+) -> None:
+    for booking in ("b-1", "b-2", "b-3"):
+        repository.record_transaction(transaction(booking_id=booking))
+    repository.save_aggregate(CustomerAggregate("c-1", 1_500, Tier.BRONZE, ()), None)
+    repository.save_aggregate(CustomerAggregate("c-2", 70_000, Tier.SILVER, None), None)
+    scanned = [item for segment in range(3) for item in repository.scan_table(segment, 3)]
+    assert sorted(t.booking_id for t in scanned if isinstance(t, Transaction)) == [
+        "b-1",
+        "b-2",
+        "b-3",
+    ]
+    aggregates = {a.customer_id: a.points for a in scanned if isinstance(a, CustomerAggregate)}
+    assert aggregates == {"c-1": 1_500, "c-2": 70_000}

@@ -26,7 +26,7 @@ def ingest_module(dynamodb: DynamoDBClient) -> ModuleType:
 
 @pytest.fixture
 def handler_requests(ingest_module: ModuleType) -> RequestCounter:
-    return RequestCounter(ingest_module.function.repository.client)
+    return RequestCounter(ingest_module.repository.client)
 
 
 def invoke(module: ModuleType, *records: dict[str, Any]) -> Any:
@@ -96,3 +96,25 @@ def test_missing_table_name_fails_at_cold_start_naming_the_variable(
     monkeypatch.delenv("LOYALTY_TABLE_NAME")
     with pytest.raises(ValueError, match="LOYALTY_TABLE_NAME is not set"):
         importlib.reload(module)
+
+
+def test_the_handler_subscribed_to_sns_directly_fails_loudly_instead_of_answering_bogus_ids(
+    ingest_module: ModuleType, dynamodb: DynamoDBClient
+) -> None:
+    from loyalty.errors import NotAnSqsEvent
+
+    sns_record = {
+        "EventSource": "aws:sns",
+        "Sns": {"Type": "Notification", "MessageId": "sns-1", "Message": "{}"},
+    }
+    with pytest.raises(NotAnSqsEvent, match=r"Records\[0\] has eventSource 'aws:sns'"):
+        ingest_module.handler({"Records": [sns_record]}, LambdaContext())
+
+
+def test_a_deeply_nested_body_fails_only_its_message_through_the_handler(
+    ingest_module: ModuleType, dynamodb: DynamoDBClient
+) -> None:
+    deep = sqs_record(None, raw_body="[" * 1_000 + "]" * 1_000, message_id="deep")
+    good = sqs_record(booking_body("c-1", "b-1"))
+    assert invoke(ingest_module, deep, good) == {"batchItemFailures": [{"itemIdentifier": "deep"}]}
+    assert stored(dynamodb, "c-1", "b-1")

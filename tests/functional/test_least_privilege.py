@@ -75,7 +75,7 @@ def reload(name: str) -> ModuleType:
 
 def test_ingest_writes_only_what_its_role_allows(dynamodb: DynamoDBClient) -> None:
     ingest = reload("ingest")
-    calls = DynamoDBCalls(ingest.function.repository.client)
+    calls = DynamoDBCalls(ingest.repository.client)
     records = [
         sqs_record(booking_body("c-1", "b-1")),
         sqs_record(booking_body("c-1", "b-1")),
@@ -91,7 +91,7 @@ def test_ingest_writes_only_what_its_role_allows(dynamodb: DynamoDBClient) -> No
 
 def test_aggregate_reads_and_writes_only_what_its_role_allows(dynamodb: DynamoDBClient) -> None:
     aggregate = reload("aggregate")
-    calls = DynamoDBCalls(aggregate.function.repository.client)
+    calls = DynamoDBCalls(aggregate.repository.client)
     active = transaction_image("c-1", "b-1", 60_000)
     revoked = transaction_image("c-1", "b-1", 60_000, status="REVOKED")
     inserts = {"Records": [stream_record(None, active), stream_record(None, transaction_image())]}
@@ -101,7 +101,7 @@ def test_aggregate_reads_and_writes_only_what_its_role_allows(dynamodb: DynamoDB
         assert aggregate.handler(event, LambdaContext()) == {"batchItemFailures": []}
     # A fresh container (empty cache) reads the aggregate before writing; a replay writes nothing.
     aggregate = reload("aggregate")
-    cold = DynamoDBCalls(aggregate.function.repository.client)
+    cold = DynamoDBCalls(aggregate.repository.client)
     assert aggregate.handler(inserts, LambdaContext()) == {"batchItemFailures": []}
     assert "BatchGetItem" in {operation for operation, _ in cold.calls}
     calls.assert_allowed_for("AggregateFunction")
@@ -114,7 +114,7 @@ def test_get_points_reads_only_what_its_role_allows(
 ) -> None:
     monkeypatch.setenv("LOYALTY_ADMIN_GROUP", "loyalty-admins")
     get_points = reload("get_points")
-    calls = DynamoDBCalls(get_points.function.repository.client)
+    calls = DynamoDBCalls(get_points.repository.client)
     response = get_points.handler(api_event(customer, sub=customer), LambdaContext())
     assert response["statusCode"] == 200
     assert calls.calls == [("GetItem", f"AGG#{customer}")]

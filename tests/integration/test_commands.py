@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 from typer.testing import CliRunner
 
+from loyalty import booking_event, build_sns_message
 from loyalty_cli.app import app
 
 
@@ -44,24 +45,21 @@ def _read_json(stream: Any) -> dict[str, Any]:
     raise AssertionError(f"no JSON document on stdout: {text!r}")
 
 
-def test_the_sandbox_command_prints_where_it_runs_serves_until_terminated_and_stops_cleanly() -> (
-    None
-):
-    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from loyalty_cli.app import main; main()",
-            "--output",
-            "json",
-            "sandbox",
-        ],
+def _sandbox_process() -> subprocess.Popen[str]:
+    """``loyalty --output json sandbox`` in a child process, its output unbuffered."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "from loyalty_cli.app import main; main()", "-o", "json", "sandbox"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=environment,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+
+
+def test_the_sandbox_command_prints_where_it_runs_serves_until_terminated_and_stops_cleanly() -> (
+    None
+):
+    process = _sandbox_process()
     try:
         started = _read_json(process.stdout)
         exports = started["environment"]
@@ -75,6 +73,29 @@ def test_the_sandbox_command_prints_where_it_runs_serves_until_terminated_and_st
         )
         assert exports["LOYALTY_TABLE_NAME"] in dynamodb.list_tables()["TableNames"]
         assert exports["LOYALTY_DLQ_URL"].endswith("loyalty-ingest-dlq")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=30)
+    assert process.returncode == 0, errors
+
+
+def test_the_sandbox_command_prints_each_tier_change_as_it_is_published() -> None:
+    process = _sandbox_process()
+    try:
+        exports = _read_json(process.stdout)["environment"]
+        sns = boto3.client(
+            "sns",
+            endpoint_url=exports["AWS_ENDPOINT_URL"],
+            region_name=exports["AWS_DEFAULT_REGION"],
+            aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
+        )
+        message = build_sns_message(booking_event("climber", "b-1", 60_000))
+        sns.publish(TopicArn=exports["LOYALTY_TOPIC_ARN"], **message)
+        assert process.stdout is not None
+        event = json.loads(process.stdout.readline())  # blocks until the change is printed
+        assert (event["eventType"], event["customerId"]) == ("TierChanged", "climber")
+        assert (event["from"], event["to"]) == ("BRONZE", "SILVER")
     finally:
         process.send_signal(signal.SIGTERM)
         _, errors = process.communicate(timeout=30)

@@ -61,7 +61,7 @@ def hooks(sandbox: Sandbox) -> Iterator[Callable[[str, str, Any], None]]:
     registered: list[tuple[Any, str, Any]] = []
 
     def register(function: str, event: str, hook: Any) -> None:
-        events = sandbox.functions[function].function.repository.client.meta.events
+        events = sandbox.functions[function].repository.client.meta.events
         events.register(event, hook)
         registered.append((events, event, hook))
 

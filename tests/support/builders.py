@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from loyalty.domain.transactions import Transaction, TransactionStatus
 from loyalty.testing import (
     LambdaContext,
     booking_body,
@@ -21,9 +22,11 @@ from loyalty.testing import (
 __all__ = [
     "FIXED_NOW",
     "LambdaContext",
+    "active_transaction",
     "api_event",
     "booking_body",
     "fixed_clock",
+    "http_api_event",
     "sqs_event",
     "sqs_record",
     "stream_record",
@@ -35,6 +38,25 @@ FIXED_NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 def fixed_clock() -> datetime:
     return FIXED_NOW
+
+
+def active_transaction(
+    customer_id: str = "customer-1",
+    booking_id: str = "booking-1",
+    points: int = 100,
+    *,
+    expires_at: int = 2_000_000_000,
+) -> Transaction:
+    """An ACTIVE ledger transaction as ingest records it (id derived from the booking)."""
+    return Transaction(
+        transaction_id=f"ksuid-{booking_id}",
+        customer_id=customer_id,
+        booking_id=booking_id,
+        points=points,
+        status=TransactionStatus.ACTIVE,
+        created_at="2026-11-01T10:00:00.000Z",
+        expires_at=expires_at,
+    )
 
 
 def api_event(customer_id: str | None, *, sub: str | None, groups: Any = None) -> dict[str, Any]:
@@ -50,4 +72,25 @@ def api_event(customer_id: str | None, *, sub: str | None, groups: Any = None) -
         "httpMethod": "GET",
         "pathParameters": {"customerId": customer_id} if customer_id is not None else None,
         "requestContext": {"authorizer": {"claims": claims}} if claims else {},
+    }
+
+
+def http_api_event(
+    customer_id: str | None, *, sub: str | None, groups: Any = None
+) -> dict[str, Any]:
+    """An API Gateway HTTP API (payload 2.0) event with JWT-authorizer claims, as strings."""
+    claims: dict[str, Any] = {}
+    if sub is not None:
+        claims["sub"] = sub
+    if groups is not None:
+        claims["cognito:groups"] = groups
+    return {
+        "version": "2.0",
+        "routeKey": "GET /loyalty/{customerId}",
+        "rawPath": f"/loyalty/{customer_id}",
+        "pathParameters": {"customerId": customer_id} if customer_id is not None else None,
+        "requestContext": {
+            "http": {"method": "GET", "path": f"/loyalty/{customer_id}"},
+            "authorizer": {"jwt": {"claims": claims, "scopes": None}} if claims else {},
+        },
     }

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY
-from loyalty.inbound.booking import BookingStatus
 from loyalty.repository.items import AGGREGATE_PREFIX, TRANSACTION_PREFIX
 from loyalty.settings import Settings
 from tests.support.cfn import get_att, load_template, ref
@@ -23,6 +22,7 @@ FUNCTIONS = {
     "IngestFunction": "ingest.handler",
     "AggregateFunction": "aggregate.handler",
     "GetPointsFunction": "get_points.handler",
+    "NotifyFunction": "notify.handler",
 }
 
 # What each function may do, exactly; nothing else is granted.
@@ -44,6 +44,14 @@ EXPECTED_ACTIONS = {
         "sqs:SendMessage",
     },
     "GetPointsFunction": {"dynamodb:GetItem"},
+    "NotifyFunction": {
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+        "sns:Publish",
+        "sqs:SendMessage",
+    },
 }
 COMMON_ACTIONS = {
     "logs:CreateLogStream",
@@ -58,7 +66,11 @@ TABLE_ITEM_ACTIONS = {
     "GetPointsFunction": ({"dynamodb:GetItem"}, f"{AGGREGATE_PREFIX}*"),
 }
 # Actions that IAM only grants on "*" (they have no resource type).
-RESOURCELESS_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+RESOURCELESS_ACTIONS = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "dynamodb:ListStreams",
+}
 
 
 def as_list(value: Any) -> list[Any]:
@@ -155,7 +167,7 @@ def test_data_actions_are_never_granted_on_every_resource(function: str) -> None
             assert not (isinstance(resource, str) and resource.endswith(":*")), statement
 
 
-@pytest.mark.parametrize("function", FUNCTIONS)
+@pytest.mark.parametrize("function", TABLE_ITEM_ACTIONS)
 def test_table_item_access_is_scoped_to_the_functions_key_prefix(function: str) -> None:
     expected_actions, prefix = TABLE_ITEM_ACTIONS[function]
     on_table = [s for s in statements(function) if s["Resource"] == get_att("LedgerTable", "Arn")]
@@ -168,9 +180,46 @@ def test_table_item_access_is_scoped_to_the_functions_key_prefix(function: str) 
 def test_the_aggregate_reads_only_the_ledger_stream_and_sends_only_to_its_failure_queue() -> None:
     by_sid = {s["Sid"]: s for s in statements("AggregateFunction")}
     assert by_sid["ReadLedgerStream"]["Resource"] == get_att("LedgerTable", "StreamArn")
-    assert by_sid["ListLedgerStreams"]["Resource"] == {"Fn::Sub": "${LedgerTable.Arn}/stream/*"}
+    # ListStreams has no resource type: "*" is the only resource that grants it.
+    assert by_sid["ListLedgerStreams"] == {
+        "Sid": "ListLedgerStreams",
+        "Effect": "Allow",
+        "Action": "dynamodb:ListStreams",
+        "Resource": "*",
+    }
     assert by_sid["SendToFailureDestination"]["Action"] == "sqs:SendMessage"
     assert by_sid["SendToFailureDestination"]["Resource"] == get_att("AggregateFailureQueue", "Arn")
+
+
+def test_the_notifier_reads_only_the_stream_and_publishes_only_to_the_events_topic() -> None:
+    by_sid = {s["Sid"]: s for s in statements("NotifyFunction")}
+    assert not [
+        s for s in statements("NotifyFunction") if s["Resource"] == get_att("LedgerTable", "Arn")
+    ]
+    assert by_sid["ReadLedgerStream"]["Resource"] == get_att("LedgerTable", "StreamArn")
+    assert by_sid["PublishEvents"] == {
+        "Sid": "PublishEvents",
+        "Effect": "Allow",
+        "Action": "sns:Publish",
+        "Resource": ref("EventsTopic"),
+    }
+    assert by_sid["SendToFailureDestination"]["Resource"] == get_att("NotifyFailureQueue", "Arn")
+    assert environment("NotifyFunction")["LOYALTY_EVENTS_TOPIC_ARN"] == ref("EventsTopic")
+
+
+def test_only_aggregate_writes_invoke_the_notifier_with_partial_failures_and_bisection() -> None:
+    mapping = event("NotifyFunction", "AggregateStream")
+    assert mapping["Type"] == "DynamoDB"
+    properties = mapping["Properties"]
+    assert properties["Stream"] == get_att("LedgerTable", "StreamArn")
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert properties["BisectBatchOnFunctionError"] is True
+    assert 0 < properties["MaximumRetryAttempts"] <= 10
+    assert properties["DestinationConfig"] == {
+        "OnFailure": {"Destination": get_att("NotifyFailureQueue", "Arn")}
+    }
+    (pattern,) = [json.loads(f["Pattern"]) for f in properties["FilterCriteria"]["Filters"]]
+    assert pattern == {"dynamodb": {"Keys": {"pk": {"S": [{"prefix": AGGREGATE_PREFIX}]}}}}
 
 
 def test_ingest_consumes_only_its_own_queue() -> None:
@@ -184,6 +233,7 @@ def test_ingest_consumes_only_its_own_queue() -> None:
         ("IngestFunction", "IngestLogGroup"),
         ("AggregateFunction", "AggregateLogGroup"),
         ("GetPointsFunction", "GetPointsLogGroup"),
+        ("NotifyFunction", "NotifyLogGroup"),
     ],
 )
 def test_each_function_writes_only_to_its_own_log_group(function: str, log_group: str) -> None:
@@ -212,6 +262,12 @@ def test_the_ingest_queue_outlives_six_function_timeouts_plus_the_batching_windo
     window = event("IngestFunction", "BookingQueue")["Properties"]["MaximumBatchingWindowInSeconds"]
     visibility = RESOURCES["IngestQueue"]["Properties"]["VisibilityTimeout"]
     assert visibility >= 6 * timeout + window
+
+
+@pytest.mark.parametrize("queue", ["IngestDeadLetterQueue", "AggregateFailureQueue"])
+def test_the_queues_of_unprocessed_work_survive_stack_deletion_and_replacement(queue: str) -> None:
+    assert RESOURCES[queue]["DeletionPolicy"] == "Retain"
+    assert RESOURCES[queue]["UpdateReplacePolicy"] == "Retain"
 
 
 def test_undeliverable_bookings_end_in_the_dead_letter_queue() -> None:
@@ -268,16 +324,14 @@ def test_the_table_matches_the_storage_contract() -> None:
     assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
 
 
-def test_the_queue_subscribes_raw_to_the_booking_statuses_ingest_understands() -> None:
+def test_the_queue_subscribes_raw_to_every_booking_message_and_filters_none() -> None:
     subscription = RESOURCES["BookingSubscription"]["Properties"]
     assert subscription["TopicArn"] == ref("BookingTopicArn")
     assert subscription["Endpoint"] == get_att("IngestQueue", "Arn")
     assert subscription["RawMessageDelivery"] is True
-    assert subscription["FilterPolicyScope"] == "MessageAttributes"
-    allowed = subscription["FilterPolicy"]["Booking.Status"]
-    assert {v for v in allowed if isinstance(v, str)} == {s.value for s in BookingStatus}
-    # A message without the attribute is a confirm (docs/architecture.md, the booking event).
-    assert {"exists": False} in allowed
+    # Ingest judges every status (decision 0006): a filter would drop what it cannot match.
+    assert "FilterPolicy" not in subscription
+    assert "FilterPolicyScope" not in subscription
     statement = RESOURCES["IngestQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
     assert statement["Principal"] == {"Service": "sns.amazonaws.com"}
     assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": ref("BookingTopicArn")}}
@@ -305,6 +359,7 @@ def test_each_function_is_configured_through_its_environment(function: str) -> N
     assert variables["LOYALTY_CONFIG_PARAMETER"] == ref("ConfigParameterName")
     assert variables["POWERTOOLS_SERVICE_NAME"].startswith("loyalty-")
     assert ("LOYALTY_ADMIN_GROUP" in variables) == (function == "GetPointsFunction")
+    assert ("LOYALTY_EVENTS_TOPIC_ARN" in variables) == (function == "NotifyFunction")
 
 
 def resolve_with_defaults(value: Any) -> str:
@@ -314,6 +369,8 @@ def resolve_with_defaults(value: Any) -> str:
     name = value["Ref"]
     if name == "LedgerTable":
         return "loyalty-LedgerTable-1A2B3C"
+    if name == "EventsTopic":
+        return "arn:aws:sns:eu-west-1:123456789012:loyalty-EventsTopic-1A2B3C"
     return str(TEMPLATE["Parameters"][name]["Default"])
 
 
@@ -348,6 +405,7 @@ def test_the_functions_use_the_layer_built_for_their_architecture() -> None:
     [
         ("IngestDeadLetterAlarm", "IngestDeadLetterQueue"),
         ("AggregateFailureAlarm", "AggregateFailureQueue"),
+        ("NotifyFailureAlarm", "NotifyFailureQueue"),
     ],
 )
 def test_a_message_in_either_failure_queue_raises_an_alarm(alarm: str, queue: str) -> None:
@@ -370,6 +428,8 @@ def test_outputs_name_everything_an_operator_needs() -> None:
         "AggregateFailureQueueUrl",
         "AggregateFailureQueueArn",
         "LoyaltyApiUrl",
+        "EventsTopicArn",
+        "NotifyFailureQueueUrl",
     }
 
 

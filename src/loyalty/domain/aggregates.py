@@ -39,6 +39,7 @@ __all__ = [
     "Lot",
     "fold_changes",
     "lots_of",
+    "proves_applied_history",
     "reconciled",
     "unapplied_changes",
 ]
@@ -116,6 +117,8 @@ class LedgerChange:
     new: LedgerImage | None
     ttl_removal: bool = False
     """The record is a deletion by DynamoDB's TTL service."""
+    item_key: str = ""
+    """The transaction's sort key (``BOOKING#...``)."""
 
     @property
     def position(self) -> int:
@@ -126,6 +129,11 @@ class LedgerChange:
     def delta(self) -> int:
         """``value(new) - value(old)``: the change to the customer's total, whatever the lots."""
         return (self.new.value if self.new else 0) - (self.old.value if self.old else 0)
+
+    @property
+    def had_old_image(self) -> bool:
+        """A MODIFY or REMOVE: the item existed before, so its INSERT came earlier on the shard."""
+        return self.old is not None
 
     @property
     def removal(self) -> bool:
@@ -397,6 +405,21 @@ def unapplied_changes(
         if (changed := parse_timestamp(transaction.changed_at)) > settled
         and (mark is None or changed > mark)
     ]
+
+
+def proves_applied_history(changes: list[LedgerChange]) -> bool:
+    """Whether these changes show that earlier changes of the customer were already applied.
+
+    A change to an item that existed before (a MODIFY or REMOVE) follows that item's INSERT on the
+    same shard; unless the INSERT is among ``changes`` it was applied by an earlier batch, so the
+    customer must have an aggregate. Provable from the records alone, without a read.
+    """
+    inserted: set[str] = set()
+    for change in sorted(changes, key=lambda change: change.position):
+        if change.had_old_image and change.item_key not in inserted:
+            return True
+        inserted.add(change.item_key)
+    return False
 
 
 def reconciled(

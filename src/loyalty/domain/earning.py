@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["EarnRule", "PointsPerMinorUnit", "default_earn_rule"]
+from loyalty.errors import InvalidEarnRule
+
+__all__ = [
+    "EarnRule",
+    "PointsPerMinorUnit",
+    "default_earn_rule",
+    "earned_points",
+]
 
 EarnRule = Callable[[int], int]
 """A function from a payment amount (integer minor units) to points (int >= 0)."""
@@ -35,3 +42,26 @@ class PointsPerMinorUnit:
 
 
 default_earn_rule: EarnRule = PointsPerMinorUnit()
+
+
+def earned_points(rule: EarnRule, amount: int) -> int:
+    """Apply ``rule`` to ``amount`` and check its result before anything is stored.
+
+    A float would be stored as a DynamoDB number like ``10.0`` that no reader can take for
+    points, and a bool is an int to Python but never a number of points.
+
+    Raises
+    ------
+    InvalidEarnRule
+        Naming the rule's result and the amount, e.g. ``returned 123.45 (float)``.
+    """
+    points: object = rule(amount)
+    if isinstance(points, int) and not isinstance(points, bool):
+        if points >= 0:
+            return points
+        shown = repr(points)
+    else:
+        shown = f"{points!r} ({type(points).__name__})"
+    raise InvalidEarnRule(
+        f"the earn rule returned {shown} for amount {amount}; it must return an int >= 0"
+    )

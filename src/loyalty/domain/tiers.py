@@ -15,6 +15,11 @@ class Tier(StrEnum):
     SILVER = "SILVER"
     GOLD = "GOLD"
 
+    @property
+    def rank(self) -> int:
+        """0 for BRONZE, one more for each tier above it."""
+        return list(Tier).index(self)
+
 
 @dataclass(frozen=True, slots=True)
 class TierPolicy:

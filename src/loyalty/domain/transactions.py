@@ -141,6 +141,8 @@ class Transaction:
     revoked_at: str | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.points, bool) or not isinstance(self.points, int):
+            raise TypeError(f"points must be an int (got {type(self.points).__name__})")
         if self.points < 0:
             raise ValueError(f"points must not be negative (got {self.points})")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from loyalty.domain.clock import Clock, utc_now
@@ -11,24 +12,53 @@ from loyalty.inbound.identifiers import validate_identifier
 from loyalty.services.read import customer_summary
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from loyalty.repository.base import LoyaltyRepository
 
 __all__ = ["caller_groups", "get_points_response"]
 
 
-def caller_groups(claim: object) -> frozenset[str]:
-    """Parse the ``cognito:groups`` claim in any of the forms API Gateway renders it.
+def caller_groups(claim: object, *, rest_api: bool = True) -> frozenset[str]:
+    """Parse the ``cognito:groups`` claim in the forms API Gateway renders it.
 
-    A list, a single name, ``"a,b"``, ``"[a, b]"`` or ``"[a b]"`` all give the same set.
+    - A list of strings (as in the token itself): exactly those names.
+    - ``"[a, b]"`` (REST API) or ``"[a b]"`` (HTTP API): the names between the brackets. Cognito
+      group names contain no whitespace, so whitespace only ever separates them; with
+      ``rest_api``, the comma of REST's ``", "`` separator is dropped too (and only when every
+      name but the last carries one, so the rendering is unambiguous).
+    - Any other string: a single group name, never split. A comma is legal in a group name, so
+      ``"partners,loyalty-admins"`` is one group, not the admin group.
+
+    Anything else (a number, an object, a list holding a non-string) gives no groups: a
+    malformed claim never widens what a caller may do.
     """
     if isinstance(claim, list | tuple):
-        return frozenset(str(group).strip() for group in claim if str(group).strip())
+        if not all(isinstance(group, str) for group in claim):
+            return frozenset()
+        return frozenset(group for group in claim if group)
     if not isinstance(claim, str):
         return frozenset()
-    text = claim.strip().removeprefix("[").removesuffix("]")
-    return frozenset(part for part in text.replace(",", " ").split() if part)
+    if not (claim.startswith("[") and claim.endswith("]")):
+        return frozenset({claim}) if claim else frozenset()
+    names = claim[1:-1].split()
+    if rest_api and len(names) > 1 and all(name.endswith(",") for name in names[:-1]):
+        names = [name.removesuffix(",") for name in names[:-1]] + names[-1:]
+    return frozenset(name for name in names if name)
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _claims(event: Mapping[str, Any]) -> tuple[Mapping[str, Any], bool]:
+    """The authorizer's claims and whether the event came from a REST API (payload 1.0).
+
+    REST APIs put a Cognito authorizer's claims at ``requestContext.authorizer.claims``, HTTP
+    APIs (payload 2.0) a JWT authorizer's at ``requestContext.authorizer.jwt.claims``.
+    """
+    authorizer = _mapping(_mapping(event.get("requestContext")).get("authorizer"))
+    if event.get("version") == "2.0" or "jwt" in authorizer:
+        return _mapping(_mapping(authorizer.get("jwt")).get("claims")), False
+    return _mapping(authorizer.get("claims")), True
 
 
 def _response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -47,25 +77,28 @@ def get_points_response(
     tiers: TierPolicy = DEFAULT_TIER_POLICY,
     now: Clock = utc_now,
 ) -> dict[str, Any]:
-    """Answer an API Gateway (REST, proxy) ``GET /loyalty/{customerId}`` event.
+    """Answer an API Gateway ``GET /loyalty/{customerId}`` proxy event (REST or HTTP API).
 
     A caller may read their own customer id (the authorizer's ``sub`` claim), or any id if their
     ``cognito:groups`` claim includes ``admin_group``. Responses: 200 with ``{"points", "level",
     "remainingPoints", "qualifyingPoints", "heldPoints", "arrears", "expiring"}`` computed at
-    ``now()`` (an unknown customer has 0 points, BRONZE), 400 for an invalid id, 401 without a
-    caller identity, 403 for someone else's id.
+    ``now()`` (an unknown customer has 0 points, BRONZE), 400 for an invalid id or an event that
+    is not a proxy event, 401 without a caller identity, 403 for someone else's id. A malformed
+    event is answered, never raised.
     """
-    customer_id = (event.get("pathParameters") or {}).get("customerId")
+    if not isinstance(event, Mapping):
+        return _response(400, {"message": "not an API Gateway proxy event"})
+    customer_id = _mapping(event.get("pathParameters")).get("customerId")
     try:
         validate_identifier(customer_id)
     except ValueError as error:
         return _response(400, {"message": f"invalid customerId: {error}"})
-    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims") or {}
+    claims, rest_api = _claims(event)
     caller = claims.get("sub")
-    if not caller:
+    if not isinstance(caller, str) or not caller:
         return _response(401, {"message": "no caller identity"})
     is_admin = admin_group is not None and admin_group in caller_groups(
-        claims.get("cognito:groups")
+        claims.get("cognito:groups"), rest_api=rest_api
     )
     if caller != customer_id and not is_admin:
         return _response(403, {"message": "you may only read your own points"})

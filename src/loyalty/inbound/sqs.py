@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from loyalty.errors import FieldError, InvalidBookingMessage
+from loyalty.domain.clock import parse_timestamp
+from loyalty.errors import InvalidBookingMessage
 from loyalty.inbound.booking import BookingEvent, BookingStatus
 from loyalty.inbound.identifiers import validate_identifier
 
@@ -24,6 +26,7 @@ __all__ = [
     "BookingMessage",
     "lambda_sqs_record",
     "parse_booking_body",
+    "parse_booking_line",
     "parse_sqs_record",
 ]
 
@@ -42,6 +45,24 @@ class BookingMessage:
     fake: bool = False
     message_id: str | None = None
     trace_id: str | None = None
+    sent_at: datetime | None = None
+    """The earliest send time the delivery carries (None when it carries none)."""
+    sent_at_field: str | None = None
+    """Where ``sent_at`` came from: ``attributes.SentTimestamp`` or the envelope's ``Timestamp``."""
+
+
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of arrays and objects accepted in a body (a booking event needs 3 levels)."""
+
+_SHOWN_LENGTH = 60
+
+
+def _shown(value: object) -> str:
+    """A short repr of a value for an error message: a message must never echo a whole body."""
+    text = (
+        repr(value) if isinstance(value, str | int | float | bool | None) else type(value).__name__
+    )
+    return text if len(text) <= _SHOWN_LENGTH else f"{text[: _SHOWN_LENGTH - 3]}..."
 
 
 def _reject_constant(name: str) -> float:
@@ -53,20 +74,80 @@ def _reject_constant(name: str) -> float:
 _decoder = json.JSONDecoder(parse_constant=_reject_constant)
 
 
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    # Iterative, so measuring a deep value cannot itself exhaust the stack.
+    pending = [(value, 1)]
+    while pending:
+        current, depth = pending.pop()
+        children = current.values() if isinstance(current, dict) else current
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth == limit:
+                    return True
+                pending.append((child, depth + 1))
+    return False
+
+
 def _loads(text: str, field: str) -> Any:
+    too_deep = InvalidBookingMessage.single(
+        field, f"is nested more than {MAX_JSON_DEPTH} levels deep"
+    )
     try:
-        return _decoder.decode(text)
+        value = _decoder.decode(text)
     except ValueError as error:
         raise InvalidBookingMessage.single(field, f"is not valid JSON ({error})") from None
+    except RecursionError:
+        # The decoder recurses per level: how deep it gets depends on the interpreter's stack,
+        # so the limit below is what callers can rely on, and this is the same error.
+        raise too_deep from None
+    if isinstance(value, dict | list) and _nested_deeper_than(value, MAX_JSON_DEPTH):
+        raise too_deep
+    return value
 
 
-def _attribute_values(attributes: Mapping[str, Any], *, envelope: bool) -> dict[str, str]:
-    """Flatten SQS (``stringValue``) or SNS-envelope (``Value``) message attributes."""
-    key = "Value" if envelope else "stringValue"
+# The attributes ingest reads: one it cannot read is an error, never a silent default.
+_KNOWN_ATTRIBUTES = (STATUS_ATTRIBUTE, CORRELATION_ID_ATTRIBUTE, FAKE_ATTRIBUTE)
+
+
+def _attribute_values(attributes: object, *, envelope: bool) -> dict[str, str]:
+    """Read the known attributes from SQS (``stringValue``) or SNS-envelope (``Value``) ones.
+
+    Raises
+    ------
+    InvalidBookingMessage
+        If the attribute map is not an object, or a known attribute is not a String attribute
+        with a string value (a Binary ``Booking.Status`` must not read as a missing one).
+    """
+    where = "MessageAttributes" if envelope else "messageAttributes"
+    if attributes is None:
+        return {}
+    if not isinstance(attributes, Mapping):
+        raise InvalidBookingMessage.single(
+            where, f"must be an object of message attributes (got {type(attributes).__name__})"
+        )
+    type_key, value_key = ("Type", "Value") if envelope else ("dataType", "stringValue")
     values: dict[str, str] = {}
-    for name, attribute in attributes.items():
-        if isinstance(attribute, Mapping) and isinstance(attribute.get(key), str):
-            values[name] = attribute[key]
+    for name in _KNOWN_ATTRIBUTES:
+        if name not in attributes:
+            continue
+        attribute = attributes[name]
+        field = f"{where}.{name}"
+        if not isinstance(attribute, Mapping):
+            raise InvalidBookingMessage.single(
+                field, f"must be a message attribute object (got {type(attribute).__name__})"
+            )
+        data_type = attribute.get(type_key, "String")
+        # SQS and SNS allow custom type labels after a dot: "String.status" is still a String.
+        if not isinstance(data_type, str) or data_type.split(".", 1)[0] != "String":
+            raise InvalidBookingMessage.single(
+                field, f"must be a String attribute (got {type_key} {_shown(data_type)})"
+            )
+        value = attribute.get(value_key)
+        if not isinstance(value, str):
+            raise InvalidBookingMessage.single(
+                field, f"has no string {value_key} (got {_shown(value)})"
+            )
+        values[name] = value
     return values
 
 
@@ -83,7 +164,7 @@ def _parse_status(attributes: Mapping[str, str], body: Mapping[str, Any]) -> Boo
         except ValueError:
             pass
     raise InvalidBookingMessage.single(
-        field, f"unknown status {raw!r}; expected 'confirmed' or 'cancelled'"
+        field, f"unknown status {_shown(raw)}; expected 'confirmed' or 'cancelled'"
     )
 
 
@@ -97,13 +178,6 @@ def _parse_fake(attributes: Mapping[str, str]) -> bool:
             f"messageAttributes.{FAKE_ATTRIBUTE}", f"must be 'true' or 'false' (got {raw!r})"
         )
     return flag == "true"
-
-
-def _field_errors(error: ValidationError) -> list[FieldError]:
-    return [
-        FieldError(".".join(str(part) for part in detail["loc"]) or "body", detail["msg"])
-        for detail in error.errors(include_url=False)
-    ]
 
 
 def parse_booking_body(
@@ -136,7 +210,7 @@ def parse_booking_body(
     try:
         event = BookingEvent.model_validate(body)
     except ValidationError as error:
-        raise InvalidBookingMessage(_field_errors(error)) from None
+        raise InvalidBookingMessage.of_validation(error) from None
     correlation_id = attributes.get(CORRELATION_ID_ATTRIBUTE)
     if correlation_id is not None:
         try:
@@ -155,8 +229,21 @@ def parse_booking_body(
     )
 
 
+def parse_booking_line(line: str) -> BookingMessage:
+    """Parse one line of a JSON-lines file of booking events (``"status"`` in the body).
+
+    Raises
+    ------
+    InvalidBookingMessage
+        ``line: is not valid JSON`` for a line that is not JSON, else naming every field that is
+        missing or wrong.
+    """
+    return parse_booking_body(_loads(line, "line"))
+
+
 def _trace_id(record: Mapping[str, Any]) -> str | None:
-    header = (record.get("attributes") or {}).get("AWSTraceHeader")
+    attributes = record.get("attributes")
+    header = attributes.get("AWSTraceHeader") if isinstance(attributes, Mapping) else None
     if not isinstance(header, str):
         return None
     for part in header.split(";"):
@@ -165,31 +252,66 @@ def _trace_id(record: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _sqs_sent_at(record: Mapping[str, Any]) -> datetime | None:
+    attributes = record.get("attributes")
+    raw = attributes.get("SentTimestamp") if isinstance(attributes, Mapping) else None
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 15:
+        raise InvalidBookingMessage.single(
+            "attributes.SentTimestamp", f"must be epoch milliseconds (got {_shown(raw)})"
+        )
+    return datetime.fromtimestamp(int(raw) / 1000, UTC)
+
+
+def _envelope_sent_at(envelope: Mapping[str, Any]) -> datetime | None:
+    raw = envelope.get("Timestamp")
+    if raw is None:
+        return None
+    try:
+        if not isinstance(raw, str):
+            raise TypeError
+        return parse_timestamp(raw)
+    except (TypeError, ValueError):
+        raise InvalidBookingMessage.single(
+            "Timestamp", f"must be an ISO 8601 time with an offset (got {_shown(raw)})"
+        ) from None
+
+
 def parse_sqs_record(record: Mapping[str, Any]) -> BookingMessage:
     """Parse one record of a Lambda SQS event.
 
     The body is either the booking event itself (SNS raw message delivery, attributes on the SQS
-    record) or an SNS notification envelope whose ``Message`` is the booking event.
+    record) or an SNS notification envelope whose ``Message`` is the booking event. The earliest
+    send time the record carries (the SQS ``SentTimestamp``, the envelope's ``Timestamp``) becomes
+    ``sent_at``.
 
     Raises
     ------
     InvalidBookingMessage
-        If the body, the envelope or the booking event is invalid.
+        If the body, the envelope, a send time or the booking event is invalid.
     """
     raw_body = record.get("body")
     if not isinstance(raw_body, str):
         raise InvalidBookingMessage.single("body", "is missing from the SQS record")
     body = _loads(raw_body, "body")
-    attributes = _attribute_values(record.get("messageAttributes") or {}, envelope=False)
+    attributes = _attribute_values(record.get("messageAttributes"), envelope=False)
+    sent = [("attributes.SentTimestamp", _sqs_sent_at(record))]
     if isinstance(body, dict) and body.get("Type") == "Notification" and "TopicArn" in body:
         message = body.get("Message")
         if not isinstance(message, str):
             raise InvalidBookingMessage.single("Message", "is missing from the SNS envelope")
-        attributes |= _attribute_values(body.get("MessageAttributes") or {}, envelope=True)
+        attributes |= _attribute_values(body.get("MessageAttributes"), envelope=True)
+        sent.append(("Timestamp", _envelope_sent_at(body)))
         body = _loads(message, "Message")
-    return parse_booking_body(
+    parsed = parse_booking_body(
         body, attributes, message_id=record.get("messageId"), trace_id=_trace_id(record)
     )
+    known = [(moment, field) for field, moment in sent if moment is not None]
+    if not known:
+        return parsed
+    earliest, field = min(known)
+    return replace(parsed, sent_at=earliest, sent_at_field=field)
 
 
 def _attribute(value: MessageAttributeValueOutputTypeDef) -> dict[str, Any]:

@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING, Protocol
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterator
+    from collections.abc import Callable, Collection, Iterator
     from datetime import datetime
 
     from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary
     from loyalty.domain.tiers import TierPolicy
     from loyalty.domain.transactions import Transaction
+    from loyalty.errors import UnreadableItem
+
+    OnUnreadable = Callable[[UnreadableItem], None]
 
 __all__ = ["LoyaltyRepository", "WriteOutcome"]
 
@@ -58,15 +61,52 @@ class LoyaltyRepository(Protocol):
         ...
 
     def get_transaction(self, customer_id: str, booking_id: str) -> Transaction | None:
-        """Return the booking's transaction, or None."""
+        """Return the booking's transaction, or None.
+
+        Raises
+        ------
+        UnreadableItem
+            If the stored item cannot be decoded.
+        """
         ...
 
-    def list_transactions(self, customer_id: str) -> list[Transaction]:
-        """Return all of a customer's transactions still in the ledger, oldest booking key first."""
+    def list_transactions(
+        self, customer_id: str, *, on_unreadable: OnUnreadable | None = None
+    ) -> list[Transaction]:
+        """Return all of a customer's transactions still in the ledger, oldest booking key first.
+
+        An item that cannot be decoded is skipped and handed to ``on_unreadable`` (by default it
+        is logged as a warning): one bad item never hides the others.
+        """
         ...
 
-    def scan_ledger(self, segment: int = 0, total_segments: int = 1) -> Iterator[Transaction]:
-        """Yield every transaction in one segment of a parallel scan of the whole ledger."""
+    def scan_ledger(
+        self,
+        segment: int = 0,
+        total_segments: int = 1,
+        *,
+        on_unreadable: OnUnreadable | None = None,
+    ) -> Iterator[Transaction]:
+        """Yield every transaction in one segment of a parallel scan of the whole ledger.
+
+        Items that cannot be decoded are skipped and handed to ``on_unreadable``, as in
+        :meth:`list_transactions`.
+        """
+        ...
+
+    def scan_table(
+        self,
+        segment: int = 0,
+        total_segments: int = 1,
+        *,
+        on_unreadable: OnUnreadable | None = None,
+    ) -> Iterator[Transaction | CustomerAggregate]:
+        """Yield every transaction and every aggregate in one segment of a parallel scan.
+
+        One pass reads both, so a reconciliation sees every customer with either (strongly
+        consistent). A transaction item that cannot be decoded is skipped and handed to
+        ``on_unreadable`` (default: logged).
+        """
         ...
 
     def get_aggregate(self, customer_id: str) -> CustomerAggregate | None:

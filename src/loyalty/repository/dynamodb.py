@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -12,9 +13,10 @@ from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary
 from loyalty.domain.clock import utc_now
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.domain.transactions import Transaction, TransactionStatus
-from loyalty.errors import AggregateConflict, RetriesExhausted
+from loyalty.errors import AggregateConflict, RetriesExhausted, UnreadableItem
 from loyalty.repository.base import WriteOutcome
 from loyalty.repository.items import (
+    AGGREGATE_PREFIX,
     TRANSACTION_PREFIX,
     aggregate_from_item,
     aggregate_key,
@@ -25,7 +27,7 @@ from loyalty.repository.items import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterator
+    from collections.abc import Collection, Iterable, Iterator
     from datetime import datetime
 
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -35,7 +37,11 @@ if TYPE_CHECKING:
         PutItemInputTypeDef,
     )
 
+    from loyalty.repository.base import OnUnreadable
+
 __all__ = ["DynamoDBLoyaltyRepository", "dynamodb_client_config"]
+
+_logger = logging.getLogger("loyalty.repository")
 
 _BATCH_GET_LIMIT = 100
 _BATCH_GET_ATTEMPTS = 8
@@ -68,6 +74,20 @@ def dynamodb_client_config() -> Config:
         max_pool_connections=MAX_CONCURRENT_WRITES,
         retries={"mode": "standard", "max_attempts": 5},
     )
+
+
+def _log_unreadable(error: UnreadableItem) -> None:
+    _logger.warning("skipped an unreadable ledger item: %s", error)
+
+
+def _readable(
+    items: Iterable[dict[str, AttributeValueTypeDef]], on_unreadable: OnUnreadable | None
+) -> Iterator[Transaction]:
+    for item in items:
+        try:
+            yield transaction_from_item(item)
+        except UnreadableItem as error:
+            (on_unreadable or _log_unreadable)(error)
 
 
 class DynamoDBLoyaltyRepository:
@@ -154,7 +174,9 @@ class DynamoDBLoyaltyRepository:
         item = response.get("Item")
         return transaction_from_item(item) if item else None
 
-    def list_transactions(self, customer_id: str) -> list[Transaction]:
+    def list_transactions(
+        self, customer_id: str, *, on_unreadable: OnUnreadable | None = None
+    ) -> list[Transaction]:
         key = transaction_key(customer_id, "")
         paginator = self._client.get_paginator("query")
         transactions: list[Transaction] = []
@@ -164,10 +186,16 @@ class DynamoDBLoyaltyRepository:
             ExpressionAttributeValues={":pk": key["pk"]},
             ConsistentRead=True,
         ):
-            transactions.extend(transaction_from_item(item) for item in page.get("Items", []))
+            transactions.extend(_readable(page.get("Items", []), on_unreadable))
         return transactions
 
-    def scan_ledger(self, segment: int = 0, total_segments: int = 1) -> Iterator[Transaction]:
+    def scan_ledger(
+        self,
+        segment: int = 0,
+        total_segments: int = 1,
+        *,
+        on_unreadable: OnUnreadable | None = None,
+    ) -> Iterator[Transaction]:
         paginator = self._client.get_paginator("scan")
         for page in paginator.paginate(
             TableName=self._table_name,
@@ -177,8 +205,28 @@ class DynamoDBLoyaltyRepository:
             ExpressionAttributeValues={":prefix": {"S": TRANSACTION_PREFIX}},
             ConsistentRead=True,
         ):
+            yield from _readable(page.get("Items", []), on_unreadable)
+
+    def scan_table(
+        self,
+        segment: int = 0,
+        total_segments: int = 1,
+        *,
+        on_unreadable: OnUnreadable | None = None,
+    ) -> Iterator[Transaction | CustomerAggregate]:
+        paginator = self._client.get_paginator("scan")
+        for page in paginator.paginate(
+            TableName=self._table_name,
+            Segment=segment,
+            TotalSegments=total_segments,
+            ConsistentRead=True,
+        ):
             for item in page.get("Items", []):
-                yield transaction_from_item(item)
+                pk = str(item.get("pk", {}).get("S", ""))
+                if pk.startswith(TRANSACTION_PREFIX):
+                    yield from _readable([item], on_unreadable)
+                elif pk.startswith(AGGREGATE_PREFIX):
+                    yield aggregate_from_item(item)
 
     def get_aggregate(self, customer_id: str) -> CustomerAggregate | None:
         response = self._client.get_item(

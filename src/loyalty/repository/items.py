@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from loyalty.domain.aggregates import CustomerAggregate, LedgerImage, Lot
 from loyalty.domain.tiers import Tier
 from loyalty.domain.transactions import Transaction, TransactionStatus
+from loyalty.errors import UnreadableItem
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -21,7 +22,6 @@ __all__ = [
     "aggregate_from_item",
     "aggregate_key",
     "aggregate_to_item",
-    "customer_of_transaction_key",
     "ledger_image_of",
     "transaction_from_item",
     "transaction_key",
@@ -43,6 +43,36 @@ _OPTIONAL_STRINGS = (
 )
 
 
+def _item_key(item: Mapping[str, Any]) -> str:
+    parts = [item.get(name) for name in ("pk", "sk")]
+    return " / ".join(
+        part["S"] if isinstance(part, dict) and isinstance(part.get("S"), str) else "?"
+        for part in parts
+    )
+
+
+def _string(item: Mapping[str, Any], name: str) -> str:
+    value = item.get(name)
+    if not isinstance(value, dict) or not isinstance(value.get("S"), str):
+        raise UnreadableItem(_item_key(item), f"attribute {name!r} is missing or not a string")
+    text: str = value["S"]
+    return text
+
+
+def _integer(item: Mapping[str, Any], name: str) -> int:
+    value = item.get(name)
+    raw = value.get("N") if isinstance(value, dict) else None
+    if not isinstance(raw, str):
+        raise UnreadableItem(_item_key(item), f"attribute {name!r} is missing or not a number")
+    try:
+        return int(raw)
+    except ValueError:
+        # DynamoDB keeps a number as written: 10.0 from a float earn rule is not 10.
+        raise UnreadableItem(
+            _item_key(item), f"attribute {name!r} is not an integer (got {raw!r})"
+        ) from None
+
+
 def transaction_key(customer_id: str, booking_id: str) -> dict[str, AttributeValueTypeDef]:
     """Primary key of a booking's transaction: ``TXN#{customer}`` / ``BOOKING#{booking}``."""
     return {
@@ -54,13 +84,6 @@ def transaction_key(customer_id: str, booking_id: str) -> dict[str, AttributeVal
 def aggregate_key(customer_id: str) -> dict[str, AttributeValueTypeDef]:
     """Primary key of a customer's aggregate: ``AGG#{customer}`` / ``AGG``."""
     return {"pk": {"S": f"{AGGREGATE_PREFIX}{customer_id}"}, "sk": {"S": AGGREGATE_SORT_KEY}}
-
-
-def customer_of_transaction_key(pk: str) -> str | None:
-    """Return the customer id of a transaction partition key, or None for any other item."""
-    if pk.startswith(TRANSACTION_PREFIX):
-        return pk.removeprefix(TRANSACTION_PREFIX)
-    return None
 
 
 def ledger_image_of(image: Mapping[str, Any] | None) -> LedgerImage | None:
@@ -123,27 +146,31 @@ def transaction_from_item(item: Mapping[str, Any]) -> Transaction:
 
     Raises
     ------
-    ValueError
-        If a required attribute is missing or has the wrong type.
+    UnreadableItem
+        Naming the item's key and the attribute that is missing or has the wrong type or value.
     """
-    try:
-        payment_amount = item.get("payment_amount")
-        return Transaction(
-            transaction_id=item["transaction_id"]["S"],
-            customer_id=item["customer_id"]["S"],
-            booking_id=item["booking_id"]["S"],
-            points=int(item["points"]["N"]),
-            status=TransactionStatus(item["status"]["S"]),
-            created_at=item["created_at"]["S"],
-            expires_at=int(item["expires_at"]["N"]),
-            fake=bool(item.get("fake", {}).get("BOOL", False)),
-            payment_amount=int(payment_amount["N"]) if payment_amount else None,
-            **{name: item[name]["S"] for name in _OPTIONAL_STRINGS if name in item},
-        )
-    except (KeyError, TypeError) as error:
-        raise ValueError(
-            f"transaction item is missing or has a mistyped attribute {error}"
-        ) from None
+    key = _item_key(item)
+    status = _string(item, "status")
+    if status not in {member.value for member in TransactionStatus}:
+        raise UnreadableItem(key, f"attribute 'status' is unknown (got {status!r})")
+    fake = item.get("fake", {"BOOL": False})
+    if not isinstance(fake, dict) or not isinstance(fake.get("BOOL"), bool):
+        raise UnreadableItem(key, "attribute 'fake' is not a boolean")
+    points = _integer(item, "points")
+    if points < 0:
+        raise UnreadableItem(key, f"attribute 'points' is negative (got {points})")
+    return Transaction(
+        transaction_id=_string(item, "transaction_id"),
+        customer_id=_string(item, "customer_id"),
+        booking_id=_string(item, "booking_id"),
+        points=points,
+        status=TransactionStatus(status),
+        created_at=_string(item, "created_at"),
+        expires_at=_integer(item, "expires_at"),
+        fake=fake["BOOL"],
+        payment_amount=_integer(item, "payment_amount") if "payment_amount" in item else None,
+        **{name: _string(item, name) for name in _OPTIONAL_STRINGS if name in item},
+    )
 
 
 def aggregate_to_item(aggregate: CustomerAggregate) -> dict[str, AttributeValueTypeDef]:

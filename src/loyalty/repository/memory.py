@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from collections.abc import Collection, Iterator
     from datetime import datetime
 
+    from loyalty.repository.base import OnUnreadable
+
 __all__ = ["InMemoryLoyaltyRepository"]
 
 
@@ -92,7 +94,10 @@ class InMemoryLoyaltyRepository:
         with self._lock:
             return self._transactions.get((customer_id, booking_id))
 
-    def list_transactions(self, customer_id: str) -> list[Transaction]:
+    def list_transactions(
+        self, customer_id: str, *, on_unreadable: OnUnreadable | None = None
+    ) -> list[Transaction]:
+        # Items are kept decoded, so none is ever unreadable here.
         with self._lock:
             return [
                 transaction
@@ -109,12 +114,42 @@ class InMemoryLoyaltyRepository:
             if removed is not None:
                 self._emit(transaction_to_item(removed), None, ttl_removal=by_ttl)
 
-    def scan_ledger(self, segment: int = 0, total_segments: int = 1) -> Iterator[Transaction]:
+    def remove_aggregate(self, customer_id: str) -> None:
+        """Delete a customer's aggregate, as an operator's hand deletion would."""
+        with self._lock:
+            removed = self._aggregates.pop(customer_id, None)
+            if removed is not None:
+                self._emit(aggregate_to_item(removed), None)
+
+    def scan_ledger(
+        self,
+        segment: int = 0,
+        total_segments: int = 1,
+        *,
+        on_unreadable: OnUnreadable | None = None,
+    ) -> Iterator[Transaction]:
         with self._lock:
             snapshot = sorted(self._transactions.items())
         for index, (_, transaction) in enumerate(snapshot):
             if index % total_segments == segment:
                 yield transaction
+
+    def scan_table(
+        self,
+        segment: int = 0,
+        total_segments: int = 1,
+        *,
+        on_unreadable: OnUnreadable | None = None,
+    ) -> Iterator[Transaction | CustomerAggregate]:
+        # Items are kept decoded, so none is ever unreadable here.
+        with self._lock:
+            snapshot: list[Transaction | CustomerAggregate] = [
+                *(transaction for _, transaction in sorted(self._transactions.items())),
+                *(aggregate for _, aggregate in sorted(self._aggregates.items())),
+            ]
+        for index, item in enumerate(snapshot):
+            if index % total_segments == segment:
+                yield item
 
     def get_aggregate(self, customer_id: str) -> CustomerAggregate | None:
         with self._lock:

@@ -3,10 +3,6 @@
 Exactly-once under Lambda's stream semantics (decision 0003): each aggregate stores the highest
 sequence number it has applied; a batch applies only the records above it, so redelivery after a
 partial failure, a bisected batch or a re-run after a timeout never counts a record twice.
-
-Operators' corrections (:func:`reconcile_customer`, behind ``loyalty backfill``) rebuild an
-aggregate's lots from the ledger only when every ledger change is provably applied (decision
-0007), so a record still on its way is never counted twice.
 """
 
 from __future__ import annotations
@@ -14,24 +10,20 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from loyalty.concurrency import run_all
 from loyalty.domain.aggregates import (
     CustomerAggregate,
-    CustomerSummary,
     LedgerChange,
     fold_changes,
-    reconciled,
-    unapplied_changes,
+    proves_applied_history,
 )
 from loyalty.domain.clock import Clock, utc_now
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.errors import AggregateConflict, InvalidStreamRecord, RetriesExhausted
 from loyalty.inbound.batch_response import PartialBatchResponse, partial_batch_response
-from loyalty.inbound.identifiers import validate_identifier
 from loyalty.inbound.streams import ledger_change_of
 
 if TYPE_CHECKING:
@@ -40,14 +32,7 @@ if TYPE_CHECKING:
 
     from loyalty.repository.base import LoyaltyRepository
 
-__all__ = [
-    "AggregateCache",
-    "AggregateResult",
-    "ReconcileAction",
-    "Reconciliation",
-    "aggregate_stream_event",
-    "reconcile_customer",
-]
+__all__ = ["AggregateCache", "AggregateResult", "aggregate_stream_event"]
 
 MAX_CONFLICT_RETRIES = 5
 _logger = logging.getLogger("loyalty.services.aggregate")
@@ -104,6 +89,7 @@ class _CustomerOutcome:
     clamped: bool = False
     expired: int = 0
     removed: int = 0
+    aggregate_missing: bool = False
 
 
 def _apply_customer(
@@ -116,6 +102,9 @@ def _apply_customer(
     tiers: TierPolicy,
     now: Clock,
 ) -> _CustomerOutcome:
+    # An aggregate is never deleted by the service: one that is gone was lost (deleted by hand,
+    # restored from an older backup), and this batch can only add its own changes to nothing.
+    missing = current is None and proves_applied_history(changes)
     for _ in range(MAX_CONFLICT_RETRIES):
         folded = fold_changes(current, customer_id, changes, tiers=tiers, at=now())
         if folded is None:
@@ -123,6 +112,7 @@ def _apply_customer(
         try:
             repository.save_aggregate(folded.aggregate, current)
         except AggregateConflict as conflict:
+            missing = missing or (current is not None and conflict.current is None)
             current = conflict.current
             continue
         cache.put(folded.aggregate)
@@ -133,6 +123,7 @@ def _apply_customer(
             clamped=folded.clamped,
             expired=folded.expired,
             removed=folded.removed,
+            aggregate_missing=missing,
         )
     raise RetriesExhausted(
         f"aggregate of {customer_id} kept changing under {MAX_CONFLICT_RETRIES} attempts"
@@ -247,6 +238,17 @@ def aggregate_stream_event(
                 "transactions removed before their lot expired: their points were taken out",
                 extra={"customer_id": customer_id, "transactions": outcome.removed},
             )
+        if outcome.aggregate_missing:
+            result.counts["missing_aggregates"] += 1
+            _logger.error(
+                "aggregate of %s was missing although the stream shows earlier changes of its "
+                "ledger (the aggregate was deleted or restored from an older copy, or records "
+                "were parked on the failure queue): it now holds only this batch's changes; "
+                "repair with `loyalty backfill --customer %s`",
+                customer_id,
+                customer_id,
+                extra={"customer_id": customer_id},
+            )
         if outcome.clamped:
             result.counts["clamped"] += 1
             _logger.error(
@@ -255,99 +257,3 @@ def aggregate_stream_event(
                 extra={"customer_id": customer_id},
             )
     return result
-
-
-class ReconcileAction(StrEnum):
-    """What :func:`reconcile_customer` found or did."""
-
-    OK = "ok"
-    """The aggregate answers what the ledger does (and has lots)."""
-    WOULD_FIX = "would_fix"
-    """Dry run: the aggregate differs from the ledger (or is a v1 one) and could be fixed."""
-    FIXED = "fixed"
-    """The aggregate was rebuilt from the ledger."""
-    IN_FLIGHT = "in_flight"
-    """Some ledger changes are not provably applied yet: reported, not fixed."""
-    CONFLICT = "conflict"
-    """The aggregate kept changing through every attempt."""
-
-
-@dataclass(frozen=True, slots=True)
-class Reconciliation:
-    """One customer's aggregate against their ledger at one instant, and what was done about it."""
-
-    customer_id: str
-    action: ReconcileAction
-    stored: CustomerSummary
-    """What the aggregate answered at the instant of the check."""
-    ledger: CustomerSummary
-    """What the ledger says at that instant."""
-    upgrade: bool = False
-    """The aggregate was a v1 one (a balance without lots)."""
-    in_flight: int = 0
-    """How many ledger transactions changed after the newest change the aggregate applied."""
-    version: int | None = None
-    """The aggregate's version when read (None: no aggregate)."""
-
-
-def reconcile_customer(
-    repository: LoyaltyRepository,
-    customer_id: str,
-    *,
-    dry_run: bool,
-    tiers: TierPolicy = DEFAULT_TIER_POLICY,
-    now: Clock = utc_now,
-    attempts: int = MAX_CONFLICT_RETRIES,
-) -> Reconciliation:
-    """Compare a customer's aggregate with their ledger and, unless ``dry_run``, rebuild it.
-
-    The aggregate is rebuilt (its lots from the ledger's ACTIVE transactions, a v1 aggregate
-    upgraded to lots) only when every ledger change is provably applied
-    (:func:`~loyalty.domain.aggregates.unapplied_changes`); otherwise the customer is reported
-    ``in_flight`` and nothing is written, so a record still on its way to the aggregator is never
-    counted twice. The write is conditional on the aggregate's version as read before the
-    ledger, keeps the high-water mark, and is retried on conflict.
-
-    Raises
-    ------
-    loyalty.errors.InvalidIdentifier
-        If ``customer_id`` is not a valid id.
-    """
-    validate_identifier(customer_id)
-    for _ in range(attempts):
-        # The aggregate first: a ledger change after this read reaches the aggregate with a new
-        # version, so the conditional write below fails and the customer is recomputed.
-        expected = repository.get_aggregate(customer_id)
-        transactions = repository.list_transactions(customer_id)
-        at = now()
-        stored = (
-            CustomerSummary.empty(customer_id, tiers)
-            if expected is None
-            else expected.summary(at, tiers)
-        )
-        ledger = reconciled(customer_id, transactions, expected, tiers=tiers, at=at)
-        found = Reconciliation(
-            customer_id,
-            ReconcileAction.OK,
-            stored,
-            ledger.summary(at, tiers),
-            upgrade=expected is not None and not expected.has_lots,
-            version=None if expected is None else expected.version,
-        )
-        stored_lots = () if expected is None else expected.lots
-        # A v1 aggregate (lots None) is never in step: it needs its lots rebuilt.
-        if stored_lots is not None and ledger.lots == tuple(
-            lot for lot in stored_lots if lot.counts_at(at)
-        ):
-            return found
-        in_flight = unapplied_changes(expected, transactions, at=at)
-        if in_flight:
-            return replace(found, action=ReconcileAction.IN_FLIGHT, in_flight=len(in_flight))
-        if dry_run:
-            return replace(found, action=ReconcileAction.WOULD_FIX)
-        try:
-            repository.save_aggregate(ledger, expected)
-        except AggregateConflict:
-            continue
-        return replace(found, action=ReconcileAction.FIXED)
-    return replace(found, action=ReconcileAction.CONFLICT)

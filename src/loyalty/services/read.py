@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from loyalty.domain.clock import utc_now
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.inbound.identifiers import validate_identifier
 
@@ -12,9 +14,10 @@ if TYPE_CHECKING:
 
     from loyalty.domain.aggregates import CustomerSummary
     from loyalty.domain.transactions import Transaction
-    from loyalty.repository.base import LoyaltyRepository
+    from loyalty.errors import UnreadableItem
+    from loyalty.repository.base import LoyaltyRepository, OnUnreadable
 
-__all__ = ["customer_ledger", "customer_summary"]
+__all__ = ["CustomerOverview", "customer_ledger", "customer_overview", "customer_summary"]
 
 
 def customer_summary(
@@ -38,13 +41,63 @@ def customer_summary(
     return repository.get_summary(validate_identifier(customer_id), tiers, at=at)
 
 
-def customer_ledger(repository: LoyaltyRepository, customer_id: str) -> list[Transaction]:
+def customer_ledger(
+    repository: LoyaltyRepository,
+    customer_id: str,
+    *,
+    on_unreadable: OnUnreadable | None = None,
+) -> list[Transaction]:
     """A customer's transactions still in the ledger, newest first (KSUIDs break ties).
+
+    An item that cannot be decoded is left out and handed to ``on_unreadable``.
 
     Raises
     ------
     loyalty.errors.InvalidIdentifier
         If ``customer_id`` is not a valid id, saying why.
     """
-    transactions = repository.list_transactions(validate_identifier(customer_id))
+    transactions = repository.list_transactions(
+        validate_identifier(customer_id), on_unreadable=on_unreadable
+    )
     return sorted(transactions, key=lambda t: (t.created_at, t.transaction_id), reverse=True)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerOverview:
+    """A customer's aggregate summary at an instant beside their ledger (newest first)."""
+
+    summary: CustomerSummary
+    ledger: list[Transaction]
+    unreadable: list[UnreadableItem]
+    """Ledger items that could not be decoded, left out of ``ledger`` and ``balance``."""
+    at: datetime
+    """The instant the summary was computed at."""
+
+    @property
+    def balance(self) -> int:
+        """What the ledger counts at ``at`` (ACTIVE points whose lot has not expired); differs
+        from the summary's qualifying points while the aggregate lags or drifts."""
+        now = self.at.timestamp()
+        return sum(t.value for t in self.ledger if t.expires_at > now)
+
+
+def customer_overview(
+    repository: LoyaltyRepository,
+    customer_id: str,
+    *,
+    tiers: TierPolicy = DEFAULT_TIER_POLICY,
+    at: datetime | None = None,
+) -> CustomerOverview:
+    """A customer's summary at instant ``at`` (default: now) and ledger, read together for an
+    operator.
+
+    Raises
+    ------
+    loyalty.errors.InvalidIdentifier
+        If ``customer_id`` is not a valid id, saying why.
+    """
+    at = at or utc_now()
+    summary = customer_summary(repository, customer_id, tiers=tiers, at=at)
+    unreadable: list[UnreadableItem] = []
+    ledger = customer_ledger(repository, customer_id, on_unreadable=unreadable.append)
+    return CustomerOverview(summary, ledger, unreadable, at)

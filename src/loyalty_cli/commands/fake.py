@@ -4,28 +4,18 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from loyalty_cli.context import CliContext, cli_context
+from loyalty_cli.context import cli_context
 from loyalty_cli.errors import EXIT_USAGE, CliError, reports_errors
-from loyalty_cli.output import format_duration
+from loyalty_cli.render import ProgressBars, format_duration, render_fake_traffic
 
-if TYPE_CHECKING:
-    from loyalty.domain.transactions import Transaction
-
-__all__ = ["FAKE_BOOKING_PREFIX", "FAKE_CUSTOMER_PREFIX", "app", "issue", "parse_ttl"]
-
-FAKE_CUSTOMER_PREFIX = "fake-customer-"
-FAKE_BOOKING_PREFIX = "fake-"
-MAX_TTL = timedelta(days=30)
-"""Fake traffic must expire quickly; anything longer is a typo or the wrong tool."""
+__all__ = ["issue", "parse_ttl"]
 
 _TTL = re.compile(r"(\d+)([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3_600, "d": 86_400}
-
-app = typer.Typer(help="Fake test traffic.", no_args_is_help=True)
 
 
 def parse_ttl(text: str) -> timedelta:
@@ -36,6 +26,8 @@ def parse_ttl(text: str) -> timedelta:
     CliError
         Saying what is wrong, for anything else, zero, or more than 30 days.
     """
+    from loyalty.services.fake_traffic import MAX_FAKE_LIFETIME
+
     match = _TTL.fullmatch(text.strip())
     if match is None:
         raise CliError(
@@ -45,17 +37,14 @@ def parse_ttl(text: str) -> timedelta:
     ttl = timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])
     if ttl <= timedelta(0):
         raise CliError(f"--ttl {text!r}: must be longer than zero", EXIT_USAGE)
-    if ttl > MAX_TTL:
-        raise CliError(f"--ttl {text!r}: fake transactions may live at most 30d", EXIT_USAGE)
+    if ttl > MAX_FAKE_LIFETIME:
+        raise CliError(
+            f"--ttl {text!r}: fake transactions may live at most {MAX_FAKE_LIFETIME.days}d",
+            EXIT_USAGE,
+        )
     return ttl
 
 
-def fake_customer_id(number: int) -> str:
-    """The id of fake customer ``number`` (1-based): ``fake-customer-0001``."""
-    return f"{FAKE_CUSTOMER_PREFIX}{number:04d}"
-
-
-@app.command("issue")
 @reports_errors
 def issue(
     ctx: typer.Context,
@@ -78,78 +67,25 @@ def issue(
     They count towards the fake customers' points until DynamoDB's TTL removes them.
     """
     lifetime = parse_ttl(ttl)
-    from loyalty.domain.clock import format_timestamp, utc_now
-    from loyalty.domain.transactions import Transaction, TransactionStatus, new_transaction_id
-    from loyalty_cli.concurrency import run_bounded
+    from loyalty.domain.transactions import ExpiryPolicy
+    from loyalty.services.fake_traffic import issue_fake_traffic
 
     state = cli_context(ctx)
-    now = utc_now()
-    expires_at = int((now + lifetime).timestamp())
-    planned = [
-        Transaction(
-            transaction_id=new_transaction_id(now),
-            customer_id=fake_customer_id(n % customers + 1),
-            booking_id=f"{FAKE_BOOKING_PREFIX}{new_transaction_id(now)}",
-            points=points,
-            status=TransactionStatus.ACTIVE,
-            created_at=format_timestamp(now),
-            expires_at=expires_at,
-            fake=True,
-            correlation_id="loyalty-fake-issue",
-        )
-        for n in range(count)
-    ]
     description = (
         f"{count} fake transaction(s) of {points:,} points over {min(customers, count)} "
         f"customer(s), expiring in {format_duration(int(lifetime.total_seconds()))}"
     )
-    outcomes: dict[str, str] = {}
-    if not dry_run:
-        repository = state.repository()
-        state.confirm(f"Write {description} to table {state.table_name()}?", yes=yes)
-
-        def write(transaction: Transaction) -> str:
-            return repository.record_transaction(transaction).value
-
-        with state.progress() as progress:
-            task = progress.add_task("issuing", total=count)
-            for transaction, outcome in run_bounded(write, planned, workers=workers):
-                outcomes[transaction.booking_id] = outcome
-                progress.advance(task)
-    _report(state, planned, outcomes, description, dry_run)
-
-
-def _report(
-    state: CliContext,
-    planned: list[Transaction],
-    outcomes: dict[str, str],
-    description: str,
-    dry_run: bool,
-) -> None:
-    rows: list[dict[str, object]] = [
-        {
-            "customerId": transaction.customer_id,
-            "bookingId": transaction.booking_id,
-            "points": transaction.points,
-            "expiresAt": transaction.expires_at,
-            "outcome": outcomes.get(transaction.booking_id, "dry_run"),
-        }
-        for transaction in planned
-    ]
-    if state.json:
-        state.emit_json({"dryRun": dry_run, "transactions": rows})
-        return
-    from rich.table import Table
-
-    title = f"{'Dry run: would write' if dry_run else 'Wrote'} {description}"
-    table = Table(title=title, title_justify="left")
-    for column in ("customer", "booking", "points", "outcome"):
-        table.add_column(column, justify="right" if column == "points" else "left")
-    for transaction in planned:
-        table.add_row(
-            transaction.customer_id,
-            transaction.booking_id,
-            f"{transaction.points:,}",
-            outcomes.get(transaction.booking_id, "dry_run"),
+    with ProgressBars(state) as progress:
+        traffic = issue_fake_traffic(
+            None if dry_run else state.repository(),
+            customers=customers,
+            count=count,
+            points=points,
+            expiry=ExpiryPolicy(fake=lifetime),
+            workers=workers,
+            approve=lambda _: progress.confirm(
+                f"Write {description} to table {state.table_name()}?", yes=yes
+            ),
+            on_progress=progress,
         )
-    state.console().print(table)
+    render_fake_traffic(state, traffic, description, dry_run=dry_run)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from loyalty_cli.context import cli_context
-from loyalty_cli.errors import CliError, reports_errors
+from loyalty_cli.errors import reports_errors
+from loyalty_cli.render import render_revocation
+
+if TYPE_CHECKING:
+    from loyalty.domain.transactions import Transaction
 
 __all__ = ["revoke"]
 
@@ -23,36 +27,14 @@ def revoke(
     ] = False,
 ) -> None:
     """Revoke a booking's transaction, as a cancellation would (its points stop counting)."""
-    from loyalty.domain.clock import utc_now
-    from loyalty.domain.transactions import TransactionStatus
+    from loyalty.services.revoke import revoke_booking
 
     state = cli_context(ctx)
-    repository = state.repository()
-    existing = repository.get_transaction(customer, booking)
-    if existing is None:
-        raise CliError(f"no transaction for booking {booking!r} of customer {customer!r}")
-    report = {
-        "customerId": customer,
-        "bookingId": booking,
-        "points": existing.points,
-        "statusBefore": existing.status.value,
-    }
-    if existing.status is TransactionStatus.REVOKED:
-        outcome = "already_revoked"
-    elif dry_run:
-        outcome = "would_revoke"
-    else:
-        state.confirm(
-            f"Revoke booking {booking} of {customer} ({existing.points:,} points)?", yes=yes
-        )
-        outcome = repository.revoke_transaction(existing.revoked(utc_now())).value
-    if state.json:
-        state.emit_json({**report, "outcome": outcome, "dryRun": dry_run})
-        return
-    messages = {
-        "already_revoked": f"Booking {booking} of {customer} is already revoked; nothing to do.",
-        "would_revoke": f"Dry run: would revoke booking {booking} of {customer} "
-        f"({existing.points:,} points).",
-        "revoked": f"Revoked booking {booking} of {customer} ({existing.points:,} points).",
-    }
-    state.console().print(messages.get(outcome, f"Booking {booking} of {customer}: {outcome}."))
+
+    def approve(found: Transaction) -> None:
+        state.confirm(f"Revoke booking {booking} of {customer} ({found.points:,} points)?", yes=yes)
+
+    revocation = revoke_booking(
+        state.repository(), customer, booking, dry_run=dry_run, approve=approve
+    )
+    render_revocation(state, revocation, dry_run=dry_run)

@@ -10,7 +10,7 @@ import typer
 
 from loyalty_cli.context import cli_context
 from loyalty_cli.errors import reports_errors
-from loyalty_cli.sandbox_console import print_resources, start_sandbox
+from loyalty_cli.sandbox_console import print_resources, print_tier_change, start_sandbox
 
 if TYPE_CHECKING:
     from loyalty_sandbox import Sandbox
@@ -25,6 +25,7 @@ def _exports(running: Sandbox) -> dict[str, str]:
         "LOYALTY_QUEUE_URL": resources.ingest_queue_url,
         "LOYALTY_DLQ_URL": resources.dead_letter_queue_url,
         "LOYALTY_TOPIC_ARN": resources.topic_arn,
+        "LOYALTY_EVENTS_TOPIC_ARN": resources.events_topic_arn,
     }
 
 
@@ -40,8 +41,9 @@ def sandbox(
 ) -> None:
     """Run the pipeline locally (emulated AWS on 127.0.0.1) until Ctrl-C.
 
-    Provisions what template.yaml declares (table, topic, queues, subscription) and runs the real
-    Lambda handlers behind local pollers; prints the exports that point boto3 and `loyalty` at it.
+    Provisions what template.yaml declares (table, topics, queues, subscription) and runs the real
+    Lambda handlers behind local pollers; prints the exports that point boto3 and `loyalty` at it,
+    then each TierChanged event as it is published.
     """
     state = cli_context(ctx)
     running = start_sandbox(state, port=port, prefix="loyalty", log_level=log_level)
@@ -59,7 +61,8 @@ def sandbox(
             print_resources(state.console(), running, exports)
         try:
             while not stopped.wait(0.5):
-                pass
+                for change in running.tier_changes():
+                    print_tier_change(state, change)
         except KeyboardInterrupt:
             pass
     finally:

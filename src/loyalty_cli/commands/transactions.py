@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from loyalty_cli.context import cli_context
 from loyalty_cli.errors import reports_errors
-from loyalty_cli.output import transaction_json, transactions_table
+from loyalty_cli.render import render_ledger
 
 if TYPE_CHECKING:
-    from loyalty.domain.transactions import Transaction
+    from loyalty.errors import UnreadableItem
 
-__all__ = ["newest_first", "transactions"]
-
-
-def newest_first(transactions: list[Transaction]) -> list[Transaction]:
-    """Order by creation time, newest first (KSUIDs break ties, they are time sortable)."""
-    return sorted(transactions, key=lambda t: (t.created_at, t.transaction_id), reverse=True)
+__all__ = ["transactions"]
 
 
 @reports_errors
@@ -29,27 +23,9 @@ def transactions(
     limit: Annotated[int, typer.Option(min=0, help="Show at most this many (0: all).")] = 50,
 ) -> None:
     """List a customer's ledger transactions, newest first, with status, lot and time to expiry."""
+    from loyalty.services.read import customer_ledger
+
     state = cli_context(ctx)
-    ledger = newest_first(state.repository().list_transactions(customer))
-    now = time.time()
-    shown = ledger[:limit] if limit else ledger
-    # What the ledger counts now: ACTIVE points whose lot has not expired.
-    balance = sum(transaction.value for transaction in ledger if transaction.expires_at > now)
-    if state.json:
-        state.emit_json(
-            {
-                "customerId": customer,
-                "balance": balance,
-                "count": len(ledger),
-                "transactions": [transaction_json(t, now) for t in shown],
-            }
-        )
-        return
-    if not ledger:
-        state.console().print(f"No transactions for customer {customer}.")
-        return
-    console = state.console()
-    console.print(transactions_table(shown, now, title=f"Transactions of {customer}"))
-    if len(shown) < len(ledger):
-        console.print(f"showing {len(shown)} of {len(ledger)} (use --limit 0 for all)")
-    console.print(f"ledger balance (ACTIVE, not yet expired): {balance:,} points")
+    unreadable: list[UnreadableItem] = []
+    ledger = customer_ledger(state.repository(), customer, on_unreadable=unreadable.append)
+    render_ledger(state, customer, ledger, limit, unreadable)

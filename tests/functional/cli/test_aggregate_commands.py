@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from loyalty import Lot, Tier, TransactionStatus, tier_of
+from loyalty import Lot, Tier, tier_of
 from loyalty.domain.aggregates import CustomerAggregate
-from loyalty.domain.transactions import Transaction
+from tests.support.builders import active_transaction
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -28,14 +29,8 @@ def earn(
     created_at: str = EARNED_AT,
 ) -> None:
     repository.record_transaction(
-        Transaction(
-            transaction_id=f"ksuid-{booking}",
-            customer_id=customer,
-            booking_id=booking,
-            points=points,
-            status=TransactionStatus.ACTIVE,
-            created_at=created_at,
-            expires_at=EXPIRY,
+        replace(
+            active_transaction(customer, booking, points, expires_at=EXPIRY), created_at=created_at
         )
     )
 
@@ -115,6 +110,7 @@ def test_backfill_of_one_customer_reports_drift_and_fixes_it(
             "drift": 30_000,
             "action": "would_fix",
             "upgrade": False,
+            "inFlight": 0,
         }
     ]
     stored = repository.get_aggregate("c-1")

@@ -8,9 +8,9 @@ import pytest
 
 from loyalty import TierPolicy
 from loyalty.domain.tiers import Tier
-from loyalty_cli.commands.fake import fake_customer_id, parse_ttl
-from loyalty_cli.commands.show import tier_progress
-from loyalty_cli.output import format_duration, time_left
+from loyalty.services.fake_traffic import fake_customer_id
+from loyalty_cli.commands.fake import parse_ttl
+from loyalty_cli.render import format_duration, time_left
 
 
 @pytest.mark.parametrize(
@@ -64,4 +64,4 @@ def test_fake_customer_ids_are_marked_and_numbered() -> None:
 def test_tier_progress_measures_from_the_current_tier_to_the_next(
     points: int, progress: tuple[Tier | None, int, int]
 ) -> None:
-    assert tier_progress(points, TierPolicy(silver=500, gold=1_000)) == progress
+    assert TierPolicy(silver=500, gold=1_000).progress(points) == progress

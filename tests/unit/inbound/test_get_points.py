@@ -10,7 +10,7 @@ import pytest
 
 from loyalty import CustomerAggregate, InMemoryLoyaltyRepository, Lot, Tier, get_points_response
 from loyalty.inbound.api_gateway import caller_groups
-from tests.support.builders import api_event
+from tests.support.builders import api_event, http_api_event
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 DAY = 86_400
@@ -102,7 +102,7 @@ def test_reading_someone_elses_points_is_forbidden(repository: InMemoryLoyaltyRe
     "groups",
     [
         "loyalty-admins",
-        "ops,loyalty-admins",
+        "[loyalty-admins]",
         "[ops, loyalty-admins]",
         "[ops loyalty-admins]",
         ["ops", "loyalty-admins"],
@@ -134,5 +134,82 @@ def test_a_request_without_identity_is_unauthorized(repository: InMemoryLoyaltyR
 
 
 def test_groups_claim_parsing() -> None:
-    assert caller_groups("[a, b]") == caller_groups("a,b") == caller_groups(["a", "b"])
+    assert caller_groups("[a, b]") == caller_groups(["a", "b"]) == frozenset({"a", "b"})
+    assert caller_groups("[a b]", rest_api=False) == frozenset({"a", "b"})
     assert caller_groups(None) == frozenset()
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [
+        "partners,loyalty-admins",
+        "[partners,loyalty-admins]",
+        "loyalty-admins,partners",
+        ["partners,loyalty-admins"],
+        "[partners,loyalty-admins other]",
+        "[loyalty-admins,]",
+    ],
+)
+def test_a_group_whose_name_merely_contains_the_admin_group_after_a_comma_is_not_admin(
+    repository: InMemoryLoyaltyRepository, groups: Any
+) -> None:
+    assert call(repository, api_event("c-1", sub="x", groups=groups))[0] == 403
+    assert call(repository, http_api_event("c-1", sub="x", groups=groups))[0] == 403
+
+
+def test_an_http_api_caller_reads_their_own_points(repository: InMemoryLoyaltyRepository) -> None:
+    assert call(repository, http_api_event("c-1", sub="c-1")) == call(
+        repository, api_event("c-1", sub="c-1")
+    )
+    assert call(repository, http_api_event("c-1", sub="c-1"))[1]["points"] == 60_000
+    assert call(repository, http_api_event("c-1", sub="c-2"))[0] == 403
+    assert call(repository, http_api_event("c-1", sub=None))[0] == 401
+
+
+@pytest.mark.parametrize("groups", ["[ops loyalty-admins]", "[loyalty-admins]", "loyalty-admins"])
+def test_the_admin_group_in_an_http_api_claim_may_read_any_customer(
+    repository: InMemoryLoyaltyRepository, groups: str
+) -> None:
+    assert call(repository, http_api_event("c-1", sub="admin-7", groups=groups))[0] == 200
+
+
+def test_an_http_api_claim_keeps_a_comma_that_ends_a_group_name(
+    repository: InMemoryLoyaltyRepository,
+) -> None:
+    event = http_api_event("c-1", sub="x", groups="[loyalty-admins, ops]")
+    assert call(repository, event)[0] == 403
+
+
+def with_request_context(context: Any) -> dict[str, Any]:
+    return {**api_event("c-1", sub="c-1"), "requestContext": context}
+
+
+@pytest.mark.parametrize(
+    ("event", "status"),
+    [
+        pytest.param(
+            with_request_context({"authorizer": {"claims": "sub=c-1"}}), 401, id="claims-string"
+        ),
+        pytest.param(with_request_context({"authorizer": "claims"}), 401, id="authorizer-string"),
+        pytest.param(with_request_context(["authorizer"]), 401, id="context-list"),
+        pytest.param(with_request_context(None), 401, id="context-null"),
+        pytest.param(
+            with_request_context({"authorizer": {"jwt": {"claims": ["sub"]}}}), 401, id="jwt-list"
+        ),
+        pytest.param(
+            with_request_context({"authorizer": {"claims": {"sub": 42}}}), 401, id="sub-number"
+        ),
+        pytest.param(
+            {**api_event("c-1", sub="c-1"), "pathParameters": "c-1"}, 400, id="path-string"
+        ),
+        pytest.param([], 400, id="event-list"),
+        pytest.param(api_event("c-1", sub="x", groups={"admin": True}), 403, id="groups-object"),
+        pytest.param(api_event("c-1", sub="x", groups=[None, 7]), 403, id="groups-not-strings"),
+    ],
+)
+def test_a_malformed_event_is_a_client_error_never_an_exception(
+    repository: InMemoryLoyaltyRepository, event: Any, status: int
+) -> None:
+    response = get_points_response(event, repository, admin_group="loyalty-admins")
+    assert response["statusCode"] == status
+    assert json.loads(response["body"])["message"]

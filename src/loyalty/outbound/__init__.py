@@ -1,0 +1,1 @@
+"""What the ledger tells other services: events as SNS messages, and how subscribers read them."""
