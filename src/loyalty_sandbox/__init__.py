@@ -1,6 +1,6 @@
 """A local sandbox: the whole pipeline on an emulated AWS endpoint (``pip install ".[sandbox]"``).
 
-:class:`Sandbox` starts moto's ``ThreadedMotoServer`` on 127.0.0.1, provisions the ledger table,
+:class:`Sandbox` starts moto's server on 127.0.0.1, provisions the ledger table,
 the booking topic, the ingest queue with its dead-letter queue, the aggregate failure queue and the
 topic → queue subscription from ``template.yaml`` (so the two cannot drift), and runs the real
 Lambda handlers behind local pollers that behave like Lambda's event source mappings:
