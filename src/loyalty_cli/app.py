@@ -34,9 +34,9 @@ app = typer.Typer(
 
 def _print_version(value: bool) -> None:
     if value:
-        from importlib.metadata import version
+        from loyalty import __version__
 
-        typer.echo(f"loyalty {version('loyalty-ledger')}")
+        typer.echo(f"loyalty {__version__}")
         raise typer.Exit
 
 
@@ -66,11 +66,17 @@ def options(
             help="'table' for people, 'json' for scripts (stdout then carries only JSON).",
         ),
     ] = OutputFormat.TABLE,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks and debug logs on failure.")] = False,
+    debug: Annotated[
+        bool, typer.Option(metavar="", help="Show tracebacks and debug logs on failure.")
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
-            "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
+            "--version",
+            metavar="",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
         ),
     ] = False,
 ) -> None:

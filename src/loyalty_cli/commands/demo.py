@@ -12,6 +12,7 @@ import typer
 from loyalty_cli.commands.sandbox import start_sandbox
 from loyalty_cli.context import cli_context
 from loyalty_cli.errors import CliError, reports_errors
+from loyalty_cli.extras import require_sandbox
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -400,6 +401,7 @@ def demo(
     counts, replays the repaired poison message from the DLQ, and exits 0 only if the final state
     is the one the scenario implies.
     """
+    require_sandbox("demo")
     from loyalty_sandbox.scenario import build_scenario
 
     state = cli_context(ctx)

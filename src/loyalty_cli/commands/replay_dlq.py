@@ -257,7 +257,10 @@ def replay_dlq(
         ),
     ] = None,
     direct: Annotated[
-        bool, typer.Option(help="Ingest in-process through the library instead of re-queueing.")
+        bool,
+        typer.Option(
+            metavar="", help="Ingest in-process through the library instead of re-queueing."
+        ),
     ] = False,
     max_messages: Annotated[
         int, typer.Option(min=0, help="Stop after this many messages (0: until the DLQ is empty).")
@@ -265,8 +268,9 @@ def replay_dlq(
     dry_run: Annotated[
         bool,
         typer.Option(
+            metavar="",
             help="List what would be replayed. Messages are received (hidden for a moment, "
-            "receive count +1) and made visible again at once; nothing is sent or deleted."
+            "receive count +1) and made visible again at once; nothing is sent or deleted.",
         ),
     ] = False,
     visibility_timeout: Annotated[
@@ -275,7 +279,9 @@ def replay_dlq(
     wait_seconds: Annotated[
         int, typer.Option(min=0, max=20, help="Long-poll wait before deciding the DLQ is empty.")
     ] = 2,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", metavar="", help="Do not ask for confirmation.")
+    ] = False,
 ) -> None:
     """Move dead-lettered booking messages back into processing, 10 at a time.
 

@@ -11,6 +11,7 @@ import typer
 
 from loyalty_cli.context import cli_context
 from loyalty_cli.errors import CliError, reports_errors
+from loyalty_cli.extras import require_sandbox
 
 if TYPE_CHECKING:
     from loyalty_cli.context import CliContext
@@ -21,14 +22,9 @@ __all__ = ["sandbox", "start_sandbox"]
 
 def start_sandbox(state: CliContext, **options: Any) -> Sandbox:
     """Start a :class:`~loyalty_sandbox.Sandbox`, with a one-line error if it cannot."""
-    try:
-        from loyalty_sandbox import Sandbox
-        from loyalty_sandbox.server import PortInUseError
-    except ImportError as error:
-        raise CliError(
-            f"the sandbox needs the 'sandbox' extra ({error.name} is missing): "
-            'pip install "loyalty-ledger[cli,sandbox]"'
-        ) from None
+    from loyalty_sandbox import Sandbox
+    from loyalty_sandbox.server import PortInUseError
+
     region = state.region or "eu-west-1"
     try:
         return Sandbox(region=region, **options).start()
@@ -65,6 +61,7 @@ def sandbox(
     Provisions what template.yaml declares (table, topic, queues, subscription) and runs the real
     Lambda handlers behind local pollers; prints the exports that point boto3 and `loyalty` at it.
     """
+    require_sandbox("sandbox")
     state = cli_context(ctx)
     running = start_sandbox(state, port=port, prefix="loyalty", log_level=log_level)
     stopped = threading.Event()
