@@ -19,6 +19,7 @@ import typer
 
 from loyalty_cli.context import CliContext, cli_context
 from loyalty_cli.errors import EXIT_USAGE, CliError, reports_errors
+from loyalty_cli.replay_checks import ingest_rejection, name_queues_in_errors
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -155,8 +156,26 @@ def _fail(replay: Replay, message: MessageTypeDef, reason: str) -> None:
 
 
 def _requeue(
-    sqs: SQSClient, dlq_url: str, target: str, messages: list[MessageTypeDef], replay: Replay
+    sqs: SQSClient,
+    dlq_url: str,
+    queue_arn: str,
+    target: str,
+    messages: list[MessageTypeDef],
+    replay: Replay,
+    *,
+    force: bool,
 ) -> None:
+    if not force:
+        acceptable = []
+        for message in messages:
+            rejection = ingest_rejection(lambda_record(message, queue_arn, ""))
+            if rejection is None:
+                acceptable.append(message)
+            else:
+                _fail(replay, message, f"not re-queued, ingest would reject it: {rejection}")
+        messages = acceptable
+        if not messages:
+            return
     entries: list[SendMessageBatchRequestEntryTypeDef] = []
     for n, message in enumerate(messages):
         entry: SendMessageBatchRequestEntryTypeDef = {
@@ -210,18 +229,17 @@ def _ingest_direct(
     _delete(sqs=state.sqs(), dlq_url=dlq_url, messages=ingested, replay=replay)
 
 
-def _preview(message: MessageTypeDef, queue_arn: str, direct: bool, replay: Replay) -> None:
+def _preview(
+    message: MessageTypeDef, queue_arn: str, direct: bool, force: bool, replay: Replay
+) -> None:
     replay.held.append(message["ReceiptHandle"])
-    verdict = "would re-queue"
-    if direct:
-        from loyalty.errors import InvalidBookingMessage
-        from loyalty.inbound.sqs import parse_sqs_record
-
-        try:
-            parse_sqs_record(lambda_record(message, queue_arn, ""))
-            verdict = "would ingest"
-        except InvalidBookingMessage as error:
-            verdict = f"would be rejected again: {error}"
+    rejection = ingest_rejection(lambda_record(message, queue_arn, ""))
+    if rejection is None:
+        verdict = "would ingest" if direct else "would re-queue"
+    elif force and not direct:
+        verdict = f"would re-queue (--force), to be rejected again: {rejection}"
+    else:
+        verdict = f"would be rejected again: {rejection}"
     replay.preview.append(
         {"messageId": message["MessageId"], "verdict": verdict, "body": message["Body"][:200]}
     )
@@ -282,17 +300,25 @@ def replay_dlq(
     yes: Annotated[
         bool, typer.Option("--yes", "-y", metavar="", help="Do not ask for confirmation.")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            metavar="",
+            help="Re-queue also the messages ingest would reject again (they return to the DLQ).",
+        ),
+    ] = False,
 ) -> None:
     """Move dead-lettered booking messages back into processing, 10 at a time.
 
-    Default: re-queue each message (body and attributes) to the source queue. --direct: ingest
-    in-process as the Lambda would. Only messages re-queued or ingested are deleted from the DLQ;
-    the others stay and are listed with their reason (exit status 1).
+    Default: re-queue each message (body and attributes) to the source queue, except those ingest
+    would reject again (unless --force). --direct: ingest in-process as the Lambda would. Only
+    messages re-queued or ingested are deleted from the DLQ; the others stay and are listed with
+    their reason (exit status 1).
     """
     state = cli_context(ctx)
     if not dlq_url:
         raise CliError("no dead-letter queue: pass --dlq-url or set LOYALTY_DLQ_URL", EXIT_USAGE)
-    sqs = state.sqs()
+    sqs = name_queues_in_errors(state.sqs())
     dlq = _resolve_queue(sqs, dlq_url)
     queue_attributes = sqs.get_queue_attributes(
         QueueUrl=dlq, AttributeNames=["QueueArn", "ApproximateNumberOfMessages"]
@@ -339,11 +365,11 @@ def replay_dlq(
                 try:
                     if dry_run:
                         for message in fresh:
-                            _preview(message, queue_arn, direct, replay)
+                            _preview(message, queue_arn, direct, force, replay)
                     elif direct:
                         _ingest_direct(state, dlq, queue_arn, fresh, replay)
                     else:
-                        _requeue(sqs, dlq, target, fresh, replay)
+                        _requeue(sqs, dlq, queue_arn, target, fresh, replay, force=force)
                 except BaseException:
                     # Interrupted mid-batch: hand the whole batch back; whatever was already
                     # ingested or re-queued is replayed again next time, harmlessly.
