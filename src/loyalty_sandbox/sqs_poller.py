@@ -69,7 +69,9 @@ class SqsPoller(PollingWorker):
     def poll_once(self) -> bool:
         # Receiving waits out the batching window itself, so there is no idle wait on top.
         messages = self._receive_batch()
-        if messages:
+        # A batch received while stopping is not started: its messages reappear after the
+        # visibility timeout, as when Lambda scales a poller down.
+        if messages and not self._stop.is_set():
             self._invoke(messages)
         return True
 

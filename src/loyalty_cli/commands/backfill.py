@@ -27,7 +27,7 @@ def backfill(
     segments: Annotated[
         int, typer.Option(min=1, max=64, help="Parallel scan segments (all customers).")
     ] = 4,
-    dry_run: Annotated[bool, typer.Option(help="Report drift; write nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option(metavar="", help="Report drift; write nothing.")] = False,
     settle: Annotated[
         float,
         typer.Option(
@@ -37,7 +37,9 @@ def backfill(
             "are left for the next run (their stream records were still arriving).",
         ),
     ] = 5.0,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", metavar="", help="Do not ask for confirmation.")
+    ] = False,
 ) -> None:
     """Recompute aggregates from the ledger; print per-customer drift and fix it.
 

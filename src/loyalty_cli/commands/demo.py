@@ -35,6 +35,7 @@ def demo(
     state = cli_context(ctx)
     running = start_sandbox(
         state,
+        "demo",
         function_environment={"LOYALTY_FAKE_TTL_SECONDS": str(fake_ttl)},
         # The poison message is dead-lettered after maxReceiveCount receives: a second apart.
         visibility_timeout=1,
