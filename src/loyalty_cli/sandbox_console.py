@@ -97,7 +97,7 @@ class DemoDisplay:
 
     def __call__(self, now: DemoProgress) -> None:
         self._progress.update(self._publish, total=now.to_publish, completed=now.published)
-        self._progress.update(self._ingest, total=now.to_publish, completed=now.ingested)
+        self._progress.update(self._ingest, total=now.to_ingest, completed=now.ingested)
         self._progress.update(self._aggregate, total=now.to_aggregate, completed=now.aggregated)
 
 

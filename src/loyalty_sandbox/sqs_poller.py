@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +60,8 @@ class SqsPoller(PollingWorker):
         super().__init__("sqs", idle_wait=0.0, threads=concurrency)
         self.handler = handler
         self.stats = Stats()
+        self._completed: set[str] = set()
+        self._completed_lock = threading.Lock()
         self._sqs = sqs
         self._queue_url = queue_url
         self._queue_arn = queue_arn
@@ -139,7 +142,15 @@ class SqsPoller(PollingWorker):
                     for index, message in enumerate(chunk)
                 ],
             )
-            self.stats.add("messages_deleted", len(response.get("Successful", [])))
+            succeeded = response.get("Successful", [])
+            self.stats.add("messages_deleted", len(succeeded))
+            with self._completed_lock:
+                fresh = {chunk[int(entry["Id"])]["MessageId"] for entry in succeeded}
+                fresh -= self._completed
+                self._completed |= fresh
+            # Distinct messages: a message delivered twice (visibility ran out mid-batch) and
+            # deleted twice is still one message done.
+            self.stats.add("messages_completed", len(fresh))
             for failure in response.get("Failed", []):
                 # The visibility timeout ran out during the batch and the message was received
                 # again: it will be delivered once more (at least once), as on SQS.
