@@ -1,6 +1,7 @@
 """MkDocs hooks: pages that are generated from the code at build time, so they cannot drift.
 
 ``<!-- generated: booking-event-schema -->`` becomes the JSON Schema of ``BookingEvent``;
+``<!-- generated: tier-changed-schema -->`` the JSON Schema of a ``TierChanged`` message body;
 ``<!-- generated: cli-reference -->`` becomes the help of every ``loyalty`` command.
 """
 
@@ -16,6 +17,12 @@ def _booking_event_schema() -> str:
 
     schema = BookingEvent.model_json_schema(by_alias=True)
     return "```json\n" + json.dumps(schema, indent=2) + "\n```"
+
+
+def _tier_changed_schema() -> str:
+    from loyalty.outbound.tier_changed import tier_changed_json_schema
+
+    return "```json\n" + json.dumps(tier_changed_json_schema(), indent=2) + "\n```"
 
 
 def _cli_reference() -> str:
@@ -42,6 +49,7 @@ def _cli_reference() -> str:
 
 _GENERATORS = {
     "<!-- generated: booking-event-schema -->": _booking_event_schema,
+    "<!-- generated: tier-changed-schema -->": _tier_changed_schema,
     "<!-- generated: cli-reference -->": _cli_reference,
 }
 

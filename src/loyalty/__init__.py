@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from loyalty._lazy import lazy_exports
 
 __version__ = "0.1.0"
+"""The package version; pyproject.toml reads it from here (the one place to change it)."""
 
 # The one table of public names (name -> module). They are imported on first use (PEP 562), so a
 # Lambda entrypoint that needs one module does not pay at cold start for loading every other one.

@@ -7,11 +7,12 @@ clients the function uses, one of each per process.
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import TYPE_CHECKING
+from functools import cached_property, wraps
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.lambda_context import build_lambda_context_model
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
 from loyalty.errors import ConfigurationError
@@ -20,7 +21,6 @@ from loyalty.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-    from typing import Any
 
     from aws_lambda_powertools import Metrics
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -69,7 +69,23 @@ class LambdaBootstrap:
         wrapped: Handler = self.logger.inject_lambda_context(function)
         if self.metrics is not None:
             wrapped = self.metrics.log_metrics(wrapped)
-        return wrapped
+        logger = self.logger
+
+        @wraps(function)
+        def invoke(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+            # The library's loggers format with the handler of the function bootstrapped last.
+            # Alone in its process (on Lambda) that is this function; where functions share a
+            # process (the local sandbox) these keys, kept per thread for the invocation, still
+            # attribute the library's records to the function and invocation they belong to.
+            logger.thread_safe_append_keys(
+                service=logger.service, **build_lambda_context_model(context).__dict__
+            )
+            try:
+                return wrapped(event, context)
+            finally:
+                logger.thread_safe_clear_keys()
+
+        return invoke
 
     def count(self, prefix: str, counts: Mapping[str, int]) -> None:
         """Add one Count metric per entry, named ``{prefix}_{name}``."""

@@ -38,9 +38,9 @@ fake_app = typer.Typer(help="Fake test traffic.", no_args_is_help=True)
 
 def _print_version(value: bool) -> None:
     if value:
-        from importlib.metadata import version
+        from loyalty import __version__
 
-        typer.echo(f"loyalty {version('loyalty-ledger')}")
+        typer.echo(f"loyalty {__version__}")
         raise typer.Exit
 
 
@@ -51,7 +51,11 @@ def options(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
+            "--version",
+            metavar="",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
         ),
     ] = False,
 ) -> None:

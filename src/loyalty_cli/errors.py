@@ -94,7 +94,10 @@ def _describe_botocore(error: BaseException, table: str | None) -> CliError | No
         if code in _ACCESS_DENIED:
             return CliError(f"access denied ({operation}: {code}): {message}")
         if code in _QUEUE_MISSING:
-            return CliError(f"queue not found ({operation}): {message}")
+            # Set by loyalty_cli.replay_checks.name_queues_in_errors on the clients it names.
+            queue = details.get("Queue")
+            name = f" {queue!r}" if queue else ""
+            return CliError(f"queue{name} not found ({operation}): {message}")
         return CliError(f"{operation} failed: {code}: {message}")
     if isinstance(error, exceptions.BotoCoreError):
         return CliError(str(error))

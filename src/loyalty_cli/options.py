@@ -73,7 +73,9 @@ GLOBAL_OPTIONS = (
     ),
     _GlobalOption(
         "debug",
-        Annotated[bool, typer.Option(help="Show tracebacks and debug logs on failure.")],
+        Annotated[
+            bool, typer.Option(metavar="", help="Show tracebacks and debug logs on failure.")
+        ],
         False,
     ),
 )

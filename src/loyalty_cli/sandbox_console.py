@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from loyalty_cli.errors import CliError
+from loyalty_cli.extras import require_sandbox
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -28,18 +29,20 @@ __all__ = [
 ]
 
 
-def start_sandbox(state: CliContext, **options: Any) -> Sandbox:
-    """Start a :class:`~loyalty_sandbox.Sandbox`, with a one-line error if it cannot."""
-    try:
-        from loyalty_sandbox import Sandbox
-    except ImportError as error:
-        raise CliError(
-            f"the sandbox needs the 'sandbox' extra ({error.name} is missing): "
-            'pip install "loyalty-ledger[cli,sandbox]"'
-        ) from None
+def start_sandbox(state: CliContext, command: str, **options: Any) -> Sandbox:
+    """Start a :class:`~loyalty_sandbox.Sandbox` for ``loyalty {command}``, with a one-line
+    error if it cannot (the ``sandbox`` extra missing, the port taken)."""
+    require_sandbox(command)
+    from loyalty_sandbox import Sandbox
+    from loyalty_sandbox.server import PortInUseError
+
     region = state.region or "eu-west-1"
     try:
         return Sandbox(region=region, **options).start()
+    except PortInUseError as error:
+        raise CliError(
+            f"{error}: stop the program using it, or pick another --port (0 picks a free one)"
+        ) from None
     except OSError as error:
         raise CliError(f"cannot start the emulator on 127.0.0.1: {error}") from None
 
@@ -94,7 +97,7 @@ class DemoDisplay:
 
     def __call__(self, now: DemoProgress) -> None:
         self._progress.update(self._publish, total=now.to_publish, completed=now.published)
-        self._progress.update(self._ingest, total=now.to_publish, completed=now.ingested)
+        self._progress.update(self._ingest, total=now.to_ingest, completed=now.ingested)
         self._progress.update(self._aggregate, total=now.to_aggregate, completed=now.aggregated)
 
 

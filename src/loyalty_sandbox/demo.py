@@ -42,11 +42,18 @@ class DemoError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class DemoProgress:
-    """Where the pipeline is: messages published, ingested, and stream records aggregated."""
+    """Where the pipeline is, in counts that only grow and never pass their totals.
+
+    ``ingested`` counts distinct messages done with: ingested (deleted from the queue) or
+    dead-lettered; ``to_ingest`` is every message published plus every message replayed from
+    the dead-letter queue. ``to_aggregate`` is the ledger records on the stream that the
+    aggregator's filter keeps.
+    """
 
     published: int
     to_publish: int
     ingested: int
+    to_ingest: int
     aggregated: int
     to_aggregate: int
 
@@ -102,18 +109,26 @@ class _Pipeline:
         self.on_progress = on_progress
         self.published = 0
         self.to_publish = 0
+        self.replayed = 0
 
     def report_progress(self) -> None:
         counters = self.running.counters()
         ingest, stream = counters["ingest"], counters["aggregate"]
         dead = self.running.queue_depth(self.running.resources.dead_letter_queue_url)
-        kept = stream.get("records_read", 0) - stream.get("records_filtered", 0)
+        # moto's keys-only duplicate INSERTs are read but dropped, never delivered.
+        kept = (
+            stream.get("records_read", 0)
+            - stream.get("records_filtered", 0)
+            - stream.get("emulator_records_dropped", 0)
+        )
         done = stream.get("records_done", 0) + stream.get("records_discarded", 0)
         self.on_progress(
             DemoProgress(
                 published=self.published,
                 to_publish=self.to_publish,
-                ingested=ingest.get("messages_deleted", 0) + dead,
+                # A replayed message left the dead-letter queue having been dealt with once.
+                ingested=ingest.get("messages_completed", 0) + dead + self.replayed,
+                to_ingest=self.to_publish + self.replayed,
                 aggregated=done,
                 to_aggregate=kept,
             )
@@ -244,6 +259,7 @@ def run_demo(
         "repairing the poison message and replaying it"
     )
     report.dead_letter = _replay_dead_letters(running)
+    pipeline.replayed = report.dead_letter["messages"]
     pipeline.drain(timeout)
     stage("replay")
     changes = running.tier_changes(wait_seconds=1)

@@ -21,6 +21,7 @@ from loyalty_sandbox.template import (
     load_template,
     read_template_settings,
 )
+from loyalty_sandbox.workers import STOP_TIMEOUT
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -233,10 +234,18 @@ class Sandbox:
         )
 
     def stop(self) -> None:
-        """Stop the pollers and the sweeper (after their batch in progress), then the emulator."""
-        for worker in (self._ingest, self._stream, self._notify, self._sweeper):
-            if worker is not None:
-                worker.stop()
+        """Stop the pollers and the sweeper (after their batch in progress), then the emulator.
+
+        They stop together, each after its round in progress; one still busy after
+        :data:`~loyalty_sandbox.workers.STOP_TIMEOUT` seconds is left behind (with a warning).
+        """
+        candidates = (self._ingest, self._stream, self._notify, self._sweeper)
+        workers = [worker for worker in candidates if worker is not None]
+        for worker in workers:
+            worker.request_stop()
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for worker in workers:
+            worker.join(deadline)
         self._server.stop()
 
     def __enter__(self) -> Sandbox:

@@ -1,9 +1,11 @@
-"""The emulated AWS endpoint: moto's ``ThreadedMotoServer`` on the loopback interface."""
+"""The emulated AWS endpoint: moto's server application on the loopback interface."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
+import socket
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -12,9 +14,31 @@ if TYPE_CHECKING:
 
     WsgiApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-__all__ = ["LOOPBACK", "EmulatorServer"]
+__all__ = ["LOOPBACK", "EmulatorServer", "PortInUseError"]
 
 LOOPBACK = "127.0.0.1"
+
+_LISTEN_BACKLOG = 128
+_SHUTDOWN_POLL_SECONDS = 0.1
+"""How often the serving loop checks for a stop: the server stops within this."""
+
+
+class PortInUseError(OSError):
+    """The emulator's port on 127.0.0.1 is taken by another program.
+
+    Parameters
+    ----------
+    port
+        The port asked for.
+    """
+
+    def __init__(self, port: int) -> None:
+        super().__init__(errno.EADDRINUSE, f"port {port} on {LOOPBACK} is already in use")
+        self.port = port
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
 
 # DynamoDB_20120810.* and DynamoDBStreams_20120810.*: a stream read never sees half a write.
 _DYNAMODB_TARGET_PREFIX = "DynamoDB"
@@ -44,7 +68,7 @@ class _SerializedDynamoDB:
 
 
 class EmulatorServer:
-    """moto's threaded server bound to 127.0.0.1 (never all interfaces).
+    """moto's server application, threaded, bound to 127.0.0.1 (never all interfaces).
 
     Parameters
     ----------
@@ -53,38 +77,85 @@ class EmulatorServer:
     """
 
     def __init__(self, port: int = 0) -> None:
-        # moto is heavy and only in the sandbox extra: imported when a server is made.
-        from moto.server import ThreadedMotoServer
-
-        self._server = ThreadedMotoServer(ip_address=LOOPBACK, port=port, verbose=False)
-        self._port: int | None = None
+        self._requested_port = port
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        """Start serving; returns once the socket is bound."""
+        """Start serving; returns once the socket listens.
+
+        Raises
+        ------
+        PortInUseError
+            If another program listens on the port.
+        OSError
+            If the port cannot be bound for another reason (a privileged port, for instance).
+        """
+        # moto and werkzeug are heavy and only in the sandbox extra: imported when a server starts.
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
         # werkzeug logs every request at INFO; the sandbox's own output says what happened.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._server.start()
-        wsgi_server = self._server._server
-        assert wsgi_server is not None
-        dispatcher: Any = wsgi_server.app
+        dispatcher: Any = DomainDispatcherApplication(create_backend_app)
         # moto resolves every request's service by listing its own package directory, under a
         # process-wide lock: milliseconds per request, serialising the whole emulator. The
         # answer depends on the host name only, so remember it.
         dispatcher.get_backend_for_host = functools.lru_cache(maxsize=1024)(
             dispatcher.get_backend_for_host
         )
-        wsgi_server.app = _SerializedDynamoDB(dispatcher)
-        self._port = self._server.get_host_and_port()[1]
+        # Bound here, not by werkzeug: on a failed bind werkzeug prints to stderr and calls
+        # sys.exit, which in a server thread ends the thread silently and leaves start() waiting.
+        listener = self._listen()
+        try:
+            self._server = make_server(
+                LOOPBACK,
+                self._requested_port,
+                _SerializedDynamoDB(dispatcher),
+                threaded=True,
+                request_handler=MotoRequestHandler,
+                fd=listener.fileno(),
+            )
+        finally:
+            # werkzeug serves on its own duplicate of the socket.
+            listener.close()
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": _SHUTDOWN_POLL_SECONDS},
+            name="sandbox-emulator",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _listen(self) -> socket.socket:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            # As werkzeug does: a port left in TIME_WAIT by a previous run can be reused at once.
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((LOOPBACK, self._requested_port))
+            listener.listen(_LISTEN_BACKLOG)
+        except OSError as error:
+            listener.close()
+            if error.errno == errno.EADDRINUSE:
+                raise PortInUseError(self._requested_port) from None
+            raise
+        return listener
 
     def stop(self) -> None:
-        """Stop serving and join the server thread."""
-        if self._port is not None:
-            self._server.stop()
-            self._port = None
+        """Stop serving and join the server thread (requests in progress are not waited for)."""
+        if self._server is not None and self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._server = None
+            self._thread = None
 
     @property
     def endpoint_url(self) -> str:
         """``http://127.0.0.1:PORT``."""
-        if self._port is None:
+        if self._server is None:
             raise RuntimeError("the emulator is not running")
-        return f"http://{LOOPBACK}:{self._port}"
+        return f"http://{LOOPBACK}:{self._server.port}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +60,8 @@ class SqsPoller(PollingWorker):
         super().__init__("sqs", idle_wait=0.0, threads=concurrency)
         self.handler = handler
         self.stats = Stats()
+        self._completed: set[str] = set()
+        self._completed_lock = threading.Lock()
         self._sqs = sqs
         self._queue_url = queue_url
         self._queue_arn = queue_arn
@@ -69,7 +72,9 @@ class SqsPoller(PollingWorker):
     def poll_once(self) -> bool:
         # Receiving waits out the batching window itself, so there is no idle wait on top.
         messages = self._receive_batch()
-        if messages:
+        # A batch received while stopping is not started: its messages reappear after the
+        # visibility timeout, as when Lambda scales a poller down.
+        if messages and not self._stop.is_set():
             self._invoke(messages)
         return True
 
@@ -137,7 +142,15 @@ class SqsPoller(PollingWorker):
                     for index, message in enumerate(chunk)
                 ],
             )
-            self.stats.add("messages_deleted", len(response.get("Successful", [])))
+            succeeded = response.get("Successful", [])
+            self.stats.add("messages_deleted", len(succeeded))
+            with self._completed_lock:
+                fresh = {chunk[int(entry["Id"])]["MessageId"] for entry in succeeded}
+                fresh -= self._completed
+                self._completed |= fresh
+            # Distinct messages: a message delivered twice (visibility ran out mid-batch) and
+            # deleted twice is still one message done.
+            self.stats.add("messages_completed", len(fresh))
             for failure in response.get("Failed", []):
                 # The visibility timeout ran out during the batch and the message was received
                 # again: it will be delivered once more (at least once), as on SQS.

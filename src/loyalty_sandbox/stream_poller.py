@@ -194,6 +194,8 @@ class StreamPoller(PollingWorker):
         self._refresh_shards()
         busy = False
         for shard in self._shards.values():
+            if self._stop.is_set():
+                return busy
             if self._read(shard):
                 busy = True
             if shard.buffer and self._ready(shard):

@@ -89,7 +89,10 @@ class TtlSweeper(PollingWorker):
         return False
 
     def sweep(self) -> int:
-        """Delete every expired item now; return how many were deleted."""
+        """Delete every expired item now; return how many were deleted.
+
+        Once the sweeper is stopping, a sweep ends at the next item.
+        """
         with self._lock:
             now: AttributeValueTypeDef = {"N": str(int(self._clock() - self._lag))}
             names = {"#ttl": self._ttl_attribute}
@@ -104,9 +107,15 @@ class TtlSweeper(PollingWorker):
                 ExpressionAttributeValues={":now": now},
             ):
                 for item in page.get("Items", []):
+                    if self._stop.is_set():
+                        break
                     key = {name: item[name] for name in self._key_names}
                     if self._delete(key, now):
                         deleted += 1
+                if self._stop.is_set():
+                    # A scan of a large table takes seconds per page (the emulator's scan cost
+                    # grows with the table): the rest waits for the next sweep, if any.
+                    break
             self.stats.add("expired", deleted)
             return deleted
 

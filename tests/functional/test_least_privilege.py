@@ -10,8 +10,13 @@ import importlib
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
+import boto3
 import pytest
 
+from loyalty.domain.aggregates import CustomerAggregate
+from loyalty.domain.tiers import Tier
+from loyalty.repository.items import aggregate_to_item
+from tests.support.aws import REGION
 from tests.support.builders import (
     LambdaContext,
     api_event,
@@ -119,3 +124,52 @@ def test_get_points_reads_only_what_its_role_allows(
     assert response["statusCode"] == 200
     assert calls.calls == [("GetItem", f"AGG#{customer}")]
     calls.assert_allowed_for("GetPointsFunction")
+
+
+def test_the_notifier_only_publishes_to_the_events_topic_its_role_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sns = boto3.client("sns", region_name=REGION)
+    topic = sns.create_topic(Name="loyalty-events")["TopicArn"]
+    monkeypatch.setenv("LOYALTY_EVENTS_TOPIC_ARN", topic)
+    notify = reload("notify")
+    calls: list[tuple[str, str]] = []
+
+    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+        calls.append((model.name, params.get("TopicArn", "")))
+
+    client = notify.function.tier_changed_publisher._client
+    client.meta.events.register("before-parameter-build.sns.*", record)
+    before = aggregate_to_item(
+        CustomerAggregate(
+            "c-1",
+            10,
+            Tier.BRONZE,
+            (),
+            qualifying_points=10,
+            applied_sequence="1",
+            version=1,
+            updated_at="2026-11-24T12:00:00Z",
+        )
+    )
+    after = aggregate_to_item(
+        CustomerAggregate(
+            "c-1",
+            60_000,
+            Tier.SILVER,
+            (),
+            qualifying_points=60_000,
+            applied_sequence="2",
+            version=2,
+            updated_at="2026-11-24T12:00:01Z",
+        )
+    )
+    event = {"Records": [stream_record(dict(before), dict(after))]}
+
+    assert notify.handler(event, LambdaContext()) == {"batchItemFailures": []}
+    (policy,) = RESOURCES["NotifyFunctionRole"]["Properties"]["Policies"]
+    (publish,) = [
+        s for s in policy["PolicyDocument"]["Statement"] if s.get("Action") == "sns:Publish"
+    ]
+    assert publish["Resource"] == {"Ref": "EventsTopic"}
+    assert calls == [("Publish", topic)]

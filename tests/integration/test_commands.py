@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from typing import Any
@@ -45,10 +46,9 @@ def _read_json(stream: Any) -> dict[str, Any]:
     raise AssertionError(f"no JSON document on stdout: {text!r}")
 
 
-def _sandbox_process() -> subprocess.Popen[str]:
-    """``loyalty --output json sandbox`` in a child process, its output unbuffered."""
+def _loyalty(*arguments: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-c", "from loyalty_cli.app import main; main()", "-o", "json", "sandbox"],
+        [sys.executable, "-c", "from loyalty_cli.app import main; main()", *arguments],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -59,7 +59,7 @@ def _sandbox_process() -> subprocess.Popen[str]:
 def test_the_sandbox_command_prints_where_it_runs_serves_until_terminated_and_stops_cleanly() -> (
     None
 ):
-    process = _sandbox_process()
+    process = _loyalty("-o", "json", "sandbox")
     try:
         started = _read_json(process.stdout)
         exports = started["environment"]
@@ -80,7 +80,7 @@ def test_the_sandbox_command_prints_where_it_runs_serves_until_terminated_and_st
 
 
 def test_the_sandbox_command_prints_each_tier_change_as_it_is_published() -> None:
-    process = _sandbox_process()
+    process = _loyalty("-o", "json", "sandbox")
     try:
         exports = _read_json(process.stdout)["environment"]
         sns = boto3.client(
@@ -100,3 +100,40 @@ def test_the_sandbox_command_prints_each_tier_change_as_it_is_published() -> Non
         process.send_signal(signal.SIGTERM)
         _, errors = process.communicate(timeout=30)
     assert process.returncode == 0, errors
+
+
+def test_the_sandbox_on_a_port_in_use_exits_at_once_with_one_line_naming_the_port() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = _loyalty("sandbox", "--port", str(port))
+        try:
+            output, errors = process.communicate(timeout=20)
+        finally:
+            process.kill()
+
+    assert process.returncode == 1
+    assert output == ""
+    assert errors == (
+        f"error: port {port} on 127.0.0.1 is already in use: stop the program using it, "
+        "or pick another --port (0 picks a free one)\n"
+    )
+
+
+def test_ctrl_c_stops_the_sandbox_and_the_process_exits_within_seconds() -> None:
+    process = _loyalty("sandbox")
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if "Ctrl-C to stop" in line:
+                break
+        process.send_signal(signal.SIGINT)
+        # Stopping waits for rounds in progress (a one-second long poll at most) and the
+        # emulator; a thread that ignored the stop would run into this bound.
+        _, errors = process.communicate(timeout=8)
+    finally:
+        process.kill()
+
+    assert process.returncode == 0, errors
+    assert "sandbox stopped" in errors

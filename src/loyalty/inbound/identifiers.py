@@ -6,7 +6,7 @@ import string
 
 from loyalty.errors import InvalidIdentifier
 
-__all__ = ["MAX_ID_LENGTH", "validate_identifier"]
+__all__ = ["MAX_ID_LENGTH", "require_identifier", "validate_identifier"]
 
 MAX_ID_LENGTH = 128
 _ID_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_.:@")
@@ -41,3 +41,17 @@ def validate_identifier(value: object) -> str:
                 "allowed are letters, digits and - _ . : @"
             )
     return value
+
+
+def require_identifier(name: str, value: str) -> str:
+    """Return ``value`` if it is a valid id, else raise naming it: ``customer id 'a b': ...``.
+
+    Raises
+    ------
+    InvalidIdentifier
+        With ``name`` and the value in front of the reason.
+    """
+    try:
+        return validate_identifier(value)
+    except InvalidIdentifier as error:
+        raise InvalidIdentifier(f"{name} {value!r}: {error}") from None

@@ -24,7 +24,7 @@ from loyalty.domain.aggregates import CustomerAggregate, reconciled, unapplied_c
 from loyalty.domain.clock import Clock, utc_now
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.errors import AggregateConflict
-from loyalty.inbound.identifiers import validate_identifier
+from loyalty.inbound.identifiers import require_identifier
 from loyalty.services.progress import OnProgress, no_progress
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ def reconcile_customer(
     loyalty.errors.InvalidIdentifier
         If ``customer_id`` is not a valid id.
     """
-    validate_identifier(customer_id)
+    require_identifier("customer id", customer_id)
     found = Drift(customer_id, 0, 0, "conflict")
     for _ in range(attempts):
         # The aggregate first: a ledger change after this read reaches the aggregate with a new

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from loyalty.domain.clock import utc_now
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
-from loyalty.inbound.identifiers import validate_identifier
+from loyalty.inbound.identifiers import require_identifier
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -38,7 +38,7 @@ def customer_summary(
     loyalty.errors.InvalidIdentifier
         If ``customer_id`` is not a valid id, saying why.
     """
-    return repository.get_summary(validate_identifier(customer_id), tiers, at=at)
+    return repository.get_summary(require_identifier("customer id", customer_id), tiers, at=at)
 
 
 def customer_ledger(
@@ -57,7 +57,7 @@ def customer_ledger(
         If ``customer_id`` is not a valid id, saying why.
     """
     transactions = repository.list_transactions(
-        validate_identifier(customer_id), on_unreadable=on_unreadable
+        require_identifier("customer id", customer_id), on_unreadable=on_unreadable
     )
     return sorted(transactions, key=lambda t: (t.created_at, t.transaction_id), reverse=True)
 

@@ -94,6 +94,8 @@ class _Run:
     report: ReplayReport
     held: list[str] = field(default_factory=list)
     """Receipt handles of messages left in the queue, to make visible again at the end."""
+    force: bool = False
+    """Re-queue messages ingest would reject, too."""
 
 
 def replay_dlq(
@@ -107,6 +109,7 @@ def replay_dlq(
     dry_run: bool = False,
     visibility_timeout: int = 120,
     wait_seconds: int = 2,
+    force: bool = False,
     approve: Callable[[ReplayPlan], None] = lambda _: None,
     on_progress: OnProgress = no_progress,
 ) -> ReplayReport:
@@ -132,6 +135,9 @@ def replay_dlq(
         Seconds a message stays hidden while it is replayed.
     wait_seconds
         Long-poll wait before deciding the DLQ is empty.
+    force
+        Re-queue also the messages ingest would reject again. Without it they stay in the DLQ,
+        reported: re-queued, they would only come back to it (and fire its alarm once more).
     approve
         Called with the plan before anything is moved (not on a dry run); raise to abort.
     on_progress
@@ -144,6 +150,7 @@ def replay_dlq(
     """
     destination = None if repository is None else _Direct(repository, policy or DEFAULT_POLICY)
     run = _start(sqs, dlq, queue, destination, dry_run=dry_run, max_messages=max_messages)
+    run.force = force
     if not dry_run:
         approve(run.report.plan)
     try:
@@ -250,6 +257,17 @@ def _fail(run: _Run, message: MessageTypeDef, reason: str) -> None:
 
 
 def _requeue(run: _Run, target: str, messages: list[MessageTypeDef]) -> None:
+    if not run.force:
+        acceptable = []
+        for message in messages:
+            rejection = _rejection(run, message)
+            if rejection is None:
+                acceptable.append(message)
+            else:
+                _fail(run, message, f"not re-queued, ingest would reject it: {rejection}")
+        messages = acceptable
+        if not messages:
+            return
     entries: list[SendMessageBatchRequestEntryTypeDef] = []
     for n, message in enumerate(messages):
         entry: SendMessageBatchRequestEntryTypeDef = {
@@ -316,15 +334,25 @@ def _ingest(run: _Run, direct: _Direct, messages: list[MessageTypeDef]) -> None:
     _delete(run, ingested)
 
 
+def _rejection(run: _Run, message: MessageTypeDef) -> str | None:
+    """Why ingest would reject ``message`` again, or None if it would take it."""
+    try:
+        parse_sqs_record(_record(run, message))
+    except InvalidBookingMessage as error:
+        return str(error)
+    return None
+
+
 def _preview(run: _Run, message: MessageTypeDef) -> None:
     run.held.append(message["ReceiptHandle"])
-    verdict = "would re-queue"
-    if isinstance(run.destination, _Direct):
-        try:
-            parse_sqs_record(_record(run, message))
-            verdict = "would ingest"
-        except InvalidBookingMessage as error:
-            verdict = f"would be rejected again: {error}"
+    direct = isinstance(run.destination, _Direct)
+    rejection = _rejection(run, message)
+    if rejection is None:
+        verdict = "would ingest" if direct else "would re-queue"
+    elif run.force and not direct:
+        verdict = f"would re-queue (--force), to be rejected again: {rejection}"
+    else:
+        verdict = f"would be rejected again: {rejection}"
     run.report.preview.append(MessageVerdict(message["MessageId"], verdict, message["Body"][:200]))
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from loyalty.domain.clock import Clock, utc_now
 from loyalty.domain.transactions import TransactionStatus
 from loyalty.errors import TransactionNotFound
+from loyalty.inbound.identifiers import require_identifier
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,9 +43,13 @@ def revoke_booking(
 
     Raises
     ------
+    loyalty.errors.InvalidIdentifier
+        If either id is not a valid id, saying which and why.
     TransactionNotFound
         If the booking has no transaction.
     """
+    require_identifier("customer id", customer_id)
+    require_identifier("booking id", booking_id)
     existing = repository.get_transaction(customer_id, booking_id)
     if existing is None:
         raise TransactionNotFound(customer_id, booking_id)

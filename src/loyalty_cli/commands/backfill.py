@@ -26,8 +26,10 @@ def backfill(
     segments: Annotated[
         int, typer.Option(min=1, max=64, help="Parallel scan segments (all customers).")
     ] = 4,
-    dry_run: Annotated[bool, typer.Option(help="Report drift; write nothing.")] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    dry_run: Annotated[bool, typer.Option(metavar="", help="Report drift; write nothing.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", metavar="", help="Do not ask for confirmation.")
+    ] = False,
 ) -> None:
     """Rebuild aggregates from the ledger; print per-customer drift and fix it.
 

@@ -38,6 +38,7 @@ def demo(
     state = cli_context(ctx)
     running = start_sandbox(
         state,
+        "demo",
         function_environment={"LOYALTY_FAKE_TTL_SECONDS": str(fake_ttl)},
         # Like DynamoDB's TTL (days late), the sweeper deletes expired items late: the demo
         # shows the fake points gone at their expiry while the transactions are still there.

@@ -56,9 +56,11 @@ def issue(
     ] = 1,
     points: Annotated[int, typer.Option(min=0, help="Points per transaction.")] = 100,
     ttl: Annotated[str, typer.Option(help="Lifetime: 90s, 15m, 2h, 1d (at most 30d).")] = "1d",
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", metavar="", help="Do not ask for confirmation.")
+    ] = False,
     dry_run: Annotated[
-        bool, typer.Option(help="Show what would be written; write nothing.")
+        bool, typer.Option(metavar="", help="Show what would be written; write nothing.")
     ] = False,
     workers: Annotated[int, typer.Option(min=1, max=32, help="Concurrent writes.")] = 8,
 ) -> None:

@@ -38,7 +38,9 @@ def read_lines(path: str) -> list[str]:
 def ingest(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(help="JSON-lines file of booking events; - for stdin.")],
-    dry_run: Annotated[bool, typer.Option(help="Validate every line; write nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option(metavar="", help="Validate every line; write nothing.")
+    ] = False,
     workers: Annotated[int, typer.Option(min=1, max=32, help="Concurrent writes.")] = 8,
 ) -> None:
     """Import booking events (JSON lines, optional "status": confirmed|cancelled) idempotently.

@@ -12,6 +12,7 @@ import typer
 from loyalty_cli.context import cli_context
 from loyalty_cli.errors import EXIT_USAGE, CliError, reports_errors
 from loyalty_cli.render import ProgressBars, render_replay
+from loyalty_cli.replay_checks import name_queues_in_errors
 
 __all__ = ["replay_dlq"]
 
@@ -31,7 +32,10 @@ def replay_dlq(
         ),
     ] = None,
     direct: Annotated[
-        bool, typer.Option(help="Ingest in-process through the library instead of re-queueing.")
+        bool,
+        typer.Option(
+            metavar="", help="Ingest in-process through the library instead of re-queueing."
+        ),
     ] = False,
     max_messages: Annotated[
         int, typer.Option(min=0, help="Stop after this many messages (0: until the DLQ is empty).")
@@ -39,8 +43,9 @@ def replay_dlq(
     dry_run: Annotated[
         bool,
         typer.Option(
+            metavar="",
             help="List what would be replayed. Messages are received (hidden for a moment, "
-            "receive count +1) and made visible again at once; nothing is sent or deleted."
+            "receive count +1) and made visible again at once; nothing is sent or deleted.",
         ),
     ] = False,
     visibility_timeout: Annotated[
@@ -49,13 +54,23 @@ def replay_dlq(
     wait_seconds: Annotated[
         int, typer.Option(min=0, max=20, help="Long-poll wait before deciding the DLQ is empty.")
     ] = 2,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", metavar="", help="Do not ask for confirmation.")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            metavar="",
+            help="Re-queue also the messages ingest would reject again (they return to the DLQ).",
+        ),
+    ] = False,
 ) -> None:
     """Move dead-lettered booking messages back into processing, 10 at a time.
 
-    Default: re-queue each message (body and attributes) to the source queue. --direct: ingest
-    in-process as the Lambda would. Only messages re-queued or ingested are deleted from the DLQ;
-    the others stay and are listed with their reason (exit status 1).
+    Default: re-queue each message (body and attributes) to the source queue, except those ingest
+    would reject again (unless --force). --direct: ingest in-process as the Lambda would. Only
+    messages re-queued or ingested are deleted from the DLQ; the others stay and are listed with
+    their reason (exit status 1).
     """
     from loyalty.services.replay import replay_dlq as replay
 
@@ -65,7 +80,7 @@ def replay_dlq(
     table = f"table {state.table_name()}" if direct else ""
     with ProgressBars(state) as progress:
         report = replay(
-            state.sqs(),
+            name_queues_in_errors(state.sqs()),
             dlq_url,
             queue=queue_url,
             repository=state.repository() if direct else None,
@@ -74,6 +89,7 @@ def replay_dlq(
             dry_run=dry_run,
             visibility_timeout=visibility_timeout,
             wait_seconds=wait_seconds,
+            force=force,
             approve=lambda plan: progress.confirm(
                 f"Replay about {plan.waiting} message(s) from {plan.dlq_url} into "
                 f"{plan.target or table}?",

@@ -21,9 +21,11 @@ def revoke(
     ctx: typer.Context,
     customer: Annotated[str, typer.Argument(help="Customer id.")],
     booking: Annotated[str, typer.Argument(help="Booking id.")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", metavar="", help="Do not ask for confirmation.")
+    ] = False,
     dry_run: Annotated[
-        bool, typer.Option(help="Show what would be revoked; write nothing.")
+        bool, typer.Option(metavar="", help="Show what would be revoked; write nothing.")
     ] = False,
 ) -> None:
     """Revoke a booking's transaction, as a cancellation would (its points stop counting)."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+import loyalty
 from tests.support.aws import TABLE_NAME
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def test_command_help_imports_neither_boto3_nor_moto_nor_the_library(
 def test_version_prints_the_package_version(cli: Cli) -> None:
     result = cli("--version")
     assert result.exit_code == 0
-    assert result.stdout.strip() == "loyalty 0.1.0"
+    assert result.stdout == f"loyalty {loyalty.__version__}\n"
 
 
 def test_a_missing_table_name_is_one_line_on_stderr_and_a_usage_exit(

@@ -107,16 +107,16 @@ def test_requeue_moves_every_message_to_the_source_queue_with_body_and_attribute
     assert {m["MessageAttributes"]["Booking.Status"]["StringValue"] for m in moved} == {"cancelled"}
 
 
-def test_requeue_failures_stay_in_the_dlq_and_are_listed(
+def test_requeue_failures_stay_in_the_dlq_and_the_error_names_the_missing_queue(
     cli: Cli, sqs: SQSClient, queues: tuple[str, str], fail_calls: Callable[..., None]
 ) -> None:
-    _, dlq = queues
+    source, dlq = queues
     for n in range(3):
         dead_letter(sqs, dlq, booking_body(booking_id=f"b-{n}"))
     fail_calls("sqs", "SendMessageBatch", "AWS.SimpleQueueService.NonExistentQueue")
     result = cli("replay-dlq", "--yes", "--wait-seconds", "0")
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: queue not found (SendMessageBatch)")
+    assert result.stderr.startswith(f"error: queue {source!r} not found (SendMessageBatch)")
     assert visible(sqs, dlq) == 3
 
 
@@ -213,6 +213,31 @@ def test_dry_run_lists_verdicts_and_leaves_every_message_visible(
     assert dynamodb.scan(TableName="loyalty-test")["Count"] == 0
 
 
+def test_requeue_leaves_messages_ingest_would_reject_in_the_dlq_unless_forced(
+    cli: Cli, sqs: SQSClient, queues: tuple[str, str]
+) -> None:
+    source, dlq = queues
+    dead_letter(sqs, dlq, booking_body(booking_id="b-1"))
+    bad = dead_letter(sqs, dlq, POISON)
+
+    preview = cli.json("replay-dlq", "--dry-run", "--wait-seconds", "0")
+    report = cli.json("replay-dlq", "--yes", "--wait-seconds", "0", exit_code=1)
+
+    verdicts = {row["messageId"]: row["verdict"] for row in preview["messages"]}
+    assert verdicts[bad].startswith("would be rejected again: booking: missing")
+    assert (report["replayed"], report["stillFailing"]) == (1, 1)
+    assert report["failures"][0]["messageId"] == bad
+    assert report["failures"][0]["reason"].startswith(
+        "not re-queued, ingest would reject it: booking: missing"
+    )
+    assert [json.loads(m["Body"]) for m in drain(sqs, source)] == [booking_body(booking_id="b-1")]
+
+    forced = cli.json("replay-dlq", "--yes", "--force", "--wait-seconds", "0")
+
+    assert (forced["replayed"], forced["stillFailing"]) == (1, 0)
+    assert [json.loads(m["Body"]) for m in drain(sqs, source)] == [POISON]
+
+
 def test_max_messages_stops_early(cli: Cli, sqs: SQSClient, queues: tuple[str, str]) -> None:
     source, dlq = queues
     for n in range(15):
@@ -258,10 +283,10 @@ def test_a_missing_dlq_is_one_line(cli: Cli, monkeypatch: pytest.MonkeyPatch) ->
     assert result.stderr == "error: no dead-letter queue: pass --dlq-url or set LOYALTY_DLQ_URL\n"
 
 
-def test_an_unknown_dlq_is_one_line(cli: Cli) -> None:
+def test_an_unknown_dlq_is_one_line_naming_it(cli: Cli) -> None:
     result = cli("replay-dlq", "--dlq-url", "no-such-queue")
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: queue not found (GetQueueUrl)")
+    assert result.stderr.startswith("error: queue 'no-such-queue' not found (GetQueueUrl)")
     assert len(result.stderr.splitlines()) == 1
 
 
