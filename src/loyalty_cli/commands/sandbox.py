@@ -53,21 +53,21 @@ def sandbox(
     def request_stop(signum: int, frame: object) -> None:
         stopped.set()
 
-    previous = signal.signal(signal.SIGTERM, request_stop)
+    # Ctrl-C and SIGTERM both ask the loop below to end: a KeyboardInterrupt could land anywhere,
+    # even between two statements that print, and skip the orderly stop.
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         exports = _exports(running)
         if state.json:
             state.emit_json({"endpointUrl": running.endpoint_url, "environment": exports})
         else:
             print_resources(state.console(), running, exports)
-        try:
-            while not stopped.wait(0.5):
-                for change in running.tier_changes():
-                    print_tier_change(state, change)
-        except KeyboardInterrupt:
-            pass
+        while not stopped.wait(0.5):
+            for change in running.tier_changes():
+                print_tier_change(state, change)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         counters = running.counters()
         running.stop()
         # The process exits next, and its final garbage collections would walk the emulator's
