@@ -38,14 +38,13 @@ from benchmarks.cost import (
     aggregate_cost,
     booking_records,
     ingest_cost,
+    per_record_peer,
     powertools_ingest_cost,
     transaction_stream_event,
 )
 from benchmarks.http_stub import http_stub
 from benchmarks.latency import Batches
 from loyalty.inbound.sqs import parse_sqs_record
-from loyalty.inbound.streams import ledger_change_of
-from loyalty.repository.items import aggregate_key
 from loyalty.testing import LambdaContext, sqs_event
 from loyalty_sandbox.template import load_template, read_template_settings
 
@@ -145,15 +144,7 @@ def _peer_ingest(client: DynamoDBClient, messages: int) -> Callable[[], None]:
 
 def _peer_aggregate(client: DynamoDBClient, records: int, customers: int) -> Callable[[], None]:
     def run() -> None:
-        for raw in transaction_stream_event(records, customers, "pricing-peer")["Records"]:
-            change = ledger_change_of(raw)
-            if change is not None:
-                client.update_item(
-                    TableName=LEDGER_TABLE,
-                    Key=aggregate_key(change.customer_id),
-                    UpdateExpression="ADD points :delta",
-                    ExpressionAttributeValues={":delta": {"N": str(change.delta)}},
-                )
+        per_record_peer(client, transaction_stream_event(records, customers, "pricing-peer"))
 
     return run
 
