@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.awsrequest import AWSResponse
+from botocore.config import Config
 
 from loyalty.domain.aggregates import CustomerAggregate
 from loyalty.domain.tiers import Tier
@@ -38,6 +39,7 @@ __all__ = [
     "READ_OPERATIONS",
     "WRITE_OPERATIONS",
     "CostMeter",
+    "canned_answer",
     "dynamodb_client",
     "inject_delay",
     "item_size",
@@ -50,9 +52,16 @@ READ_OPERATIONS = ("GetItem", "BatchGetItem", "Query", "Scan")
 _KB = 1024
 
 
-def dynamodb_client() -> DynamoDBClient:
-    """A DynamoDB client configured as the entrypoints' (inside ``mock_aws``: moto in-process)."""
-    return boto3.client("dynamodb", region_name=REGION, config=dynamodb_client_config())
+def dynamodb_client(*, endpoint_url: str | None = None, validate: bool = False) -> DynamoDBClient:
+    """A DynamoDB client configured as the entrypoints' (inside ``mock_aws``: moto in-process).
+
+    ``validate`` turns botocore's parameter validation back on: the client as it was configured
+    before it was turned off, for comparison.
+    """
+    config = dynamodb_client_config()
+    if validate:
+        config = config.merge(Config(parameter_validation=True))
+    return boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint_url, config=config)
 
 
 def _number_size(text: str) -> int:
@@ -186,7 +195,8 @@ def _stored_aggregate(key: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
-def _canned_answer(operation: str, body: Mapping[str, Any]) -> dict[str, Any]:
+def canned_answer(operation: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """A successful DynamoDB answer to ``body``: writes succeed, every aggregate read finds one."""
     if operation == "GetItem":
         key = body["Key"]
         return {"Item": _stored_aggregate(key)} if key["pk"]["S"].startswith("AGG#") else {}
@@ -198,6 +208,8 @@ def _canned_answer(operation: str, body: Mapping[str, Any]) -> dict[str, Any]:
             },
             "UnprocessedKeys": {},
         }
+    if operation == "BatchExecuteStatement":
+        return {"Responses": [{} for _ in body["Statements"]]}
     return {}
 
 
@@ -208,15 +220,17 @@ def round_trip_stub(client: DynamoDBClient, seconds: float) -> Iterator[None]:
     A ``before-send`` hook sleeps (the round trip) and returns a canned success: writes succeed,
     a read of an aggregate finds one (points 0, version 1, nothing applied). botocore still
     serialises each request and parses each response, as in Lambda; only the server's work, which
-    in production runs elsewhere, is gone (in-process moto would share this process's GIL).
+    in production runs elsewhere, is gone (in-process moto would share this process's GIL). With
+    ``seconds`` 0 nothing sleeps: even ``time.sleep(0)`` gives up the GIL and the core.
     """
 
     def answer(request: Any, **_: Any) -> AWSResponse:
-        time.sleep(seconds)
+        if seconds:
+            time.sleep(seconds)
         target = request.headers["X-Amz-Target"]
         target = target.decode() if isinstance(target, bytes) else target
         body = json.loads(request.body or b"{}")
-        payload = json.dumps(_canned_answer(target.rpartition(".")[2], body)).encode()
+        payload = json.dumps(canned_answer(target.rpartition(".")[2], body)).encode()
         headers: Any = {"Content-Type": "application/x-amz-json-1.0"}
         return AWSResponse(request.url, 200, headers, _RawBody(payload))
 

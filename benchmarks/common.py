@@ -8,7 +8,7 @@ import time
 from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -18,7 +18,7 @@ __all__ = [
     "Figure",
     "InlineExecutor",
     "fake_aws_environment",
-    "median_seconds",
+    "sample_seconds",
 ]
 
 P = ParamSpec("P")
@@ -45,8 +45,12 @@ class Figure:
     reference: float | None = None
     reference_label: str = ""
     target: float | None = None
-    """Largest acceptable ``value / reference``; None when the row has no target."""
+    """Largest acceptable ``value / reference`` (smallest with ``at_least``); None: no target."""
     note: str = ""
+    samples: tuple[float, ...] = ()
+    """Every measurement of a timed figure, in ``unit``; ``value`` is their median."""
+    at_least: bool = False
+    """Higher is better: met when ``value / reference >= target``."""
 
     @property
     def ratio(self) -> float | None:
@@ -61,7 +65,14 @@ class Figure:
         if self.reference == 0:
             return self.value == 0
         ratio = self.ratio
-        return None if ratio is None else ratio <= self.target
+        if ratio is None:
+            return None
+        return ratio >= self.target if self.at_least else ratio <= self.target
+
+    @classmethod
+    def timed(cls, group: str, name: str, samples: list[float], unit: str, **kw: Any) -> Figure:
+        """A figure whose value is the median of ``samples`` (all kept for min and max)."""
+        return cls(group, name, statistics.median(samples), unit, samples=tuple(samples), **kw)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -75,6 +86,9 @@ class Figure:
             "target_ratio": self.target,
             "met": self.met,
             "note": self.note,
+            "runs": len(self.samples),
+            "min": min(self.samples, default=None),
+            "max": max(self.samples, default=None),
         }
 
 
@@ -104,11 +118,11 @@ def fake_aws_environment() -> Iterator[None]:
         os.environ.update(saved)
 
 
-def median_seconds(action: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``repeats`` runs of ``action``."""
+def sample_seconds(action: Callable[[], object], repeats: int) -> list[float]:
+    """Wall time of each of ``repeats`` runs of ``action``."""
     samples = []
     for _ in range(repeats):
         started = time.perf_counter()
         action()
         samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+    return samples

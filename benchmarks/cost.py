@@ -54,6 +54,7 @@ __all__ = [
     "cost_figures",
     "ingest_cost",
     "moto_ledger",
+    "per_record_peer",
     "powertools_ingest_cost",
     "transaction_stream_event",
 ]
@@ -196,8 +197,8 @@ def powertools_ingest_cost(messages: int) -> IngestCost:
         return IngestCost(messages, new, RequestCost.of(meter))
 
 
-def _per_record_peer(client: DynamoDBClient, event: dict[str, Any]) -> None:
-    # The reference design's shape: one ADD per stream record, no batching, no exactly-once.
+def per_record_peer(client: DynamoDBClient, event: dict[str, Any]) -> None:
+    """The reference design's shape: one ADD per stream record, no batching, no exactly-once."""
     for record in event["Records"]:
         change = ledger_change_of(record)
         if change is not None:
@@ -236,7 +237,7 @@ def aggregate_cost(records: int, customers: int) -> AggregateCost:
         aggregate_stream_event(batch, repository, cache=AggregateCache(), executor=inline)
         cold = RequestCost.of(meter)
         meter.reset()
-        _per_record_peer(client, transaction_stream_event(records, customers, f"peer-{prefix}"))
+        per_record_peer(client, transaction_stream_event(records, customers, f"peer-{prefix}"))
         return AggregateCost(records, customers, warm, cold, RequestCost.of(meter))
 
 

@@ -1,4 +1,4 @@
-"""Figure 8: the aggregate item with lots, per customer profile and expiry rounding.
+"""Figure 9: the aggregate item with lots, per customer profile and expiry rounding.
 
 Its size and the write units of one aggregate write (the aggregator rewrites the whole item), for a
 typical customer (four bookings a year) and a daily flyer (a booking every day for a year), under
@@ -131,7 +131,7 @@ def _shape_figures() -> Iterator[Figure]:
 
 
 def lot_figures() -> list[Figure]:
-    """Figure 8."""
+    """Figure 9."""
     figures = list(_shape_figures())
     read, batch = lots_request_cost()
     figures.append(

@@ -16,10 +16,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from benchmarks.client_cpu import client_cpu_figures
 from benchmarks.cost import cost_figures
 from benchmarks.latency import latency_figures
 from benchmarks.lots import lot_figures
 from benchmarks.overhead import overhead_figures
+from benchmarks.pricing import pricing_figures
+from benchmarks.sandbox import sandbox_figures
 from benchmarks.startup import layer_figures, startup_figures
 
 if TYPE_CHECKING:
@@ -27,7 +30,17 @@ if TYPE_CHECKING:
 
     from benchmarks.common import Figure
 
-__all__ = ["machine", "main", "render", "run_figures"]
+__all__ = ["GOALS", "goals", "machine", "main", "render", "run_figures"]
+
+GOALS = (
+    ("aggregate batch 100 rec/50 cust, 10 ms per call, over HTTP: <= 2x", "latency", "http, 10 ms: aggregate"),
+    ("client CPU per request, by kind (reported)", "client CPU", "http: "),
+    ("cold start CPU, every entrypoint: <= 1.3x import boto3, pydantic", "cold start", "import: "),
+    ("cold start, init + 1st call, next to the floor and the peer (reported)", "cold start", "init + 1st call: "),
+    ("sandbox end to end: >= 2x the issue's 55 events/s", "sandbox", "end to end"),
+    ("cost per million bookings (printed)", "cost", "per 1M bookings: total"),
+)  # fmt: skip
+"""The issue's goals, each with the rows of this run that measure it."""
 
 PACKAGES = (
     "loyalty-ledger",
@@ -77,7 +90,7 @@ def _number(value: float | None, unit: str = "") -> str:
 
 def render(figures: Sequence[Figure]) -> str:
     """The compact table: figure, value, peer/limit, ratio (and whether a target is met)."""
-    rows = [("figure", "value", "peer/limit", "ratio", "target")]
+    rows = [("figure", "value", "min / max (runs)", "peer/limit", "ratio", "target")]
     for figure in figures:
         reference = (
             f"{figure.reference_label} {_number(figure.reference)}".strip()
@@ -85,18 +98,26 @@ def render(figures: Sequence[Figure]) -> str:
             else ""
         )
         met = {True: "met", False: "MISSED", None: ""}[figure.met]
-        target = f"<= {figure.target:g} {met}" if figure.target is not None else ""
+        sign = ">=" if figure.at_least else "<="
+        target = f"{sign} {figure.target:g} {met}" if figure.target is not None else ""
+        spread = (
+            f"{_number(min(figure.samples))} / {_number(max(figure.samples))} "
+            f"({len(figure.samples)})"
+            if figure.samples
+            else ""
+        )
         ratio = f"{figure.ratio:.2f}" if figure.ratio is not None else ""
         rows.append(
             (
                 f"[{figure.group}] {figure.name}",
                 _number(figure.value, figure.unit),
+                spread,
                 reference,
                 ratio,
                 target,
             )
         )
-    widths = [max(len(row[column]) for row in rows) for column in range(5)]
+    widths = [max(len(row[column]) for row in rows) for column in range(6)]
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in rows
@@ -106,14 +127,32 @@ def render(figures: Sequence[Figure]) -> str:
     return "\n".join([*lines, "", "notes:", *notes])
 
 
+def goals(figures: Sequence[Figure]) -> str:
+    """The issue's goals, each followed by this run's figures for it."""
+    lines = ["goals (this run):"]
+    for goal, group, prefix in GOALS:
+        lines.append(f"  {goal}")
+        for figure in figures:
+            if figure.group == group and figure.name.startswith(prefix):
+                ratio = f", {figure.ratio:.2f}x {figure.reference_label}" if figure.ratio else ""
+                met = {True: " (met)", False: " (MISSED)", None: ""}[figure.met]
+                value = _number(figure.value, figure.unit)
+                lines.append(f"    {figure.name}: {value}{ratio}{met}")
+    return "\n".join(lines)
+
+
 def run_figures(*, quick: bool) -> list[Figure]:
     """Every figure group, in table order."""
+    repeats = 3 if quick else 5
     return [
         *cost_figures(),
         *lot_figures(),
-        *latency_figures(repeats=3 if quick else 5),
+        *latency_figures(repeats=repeats),
+        *client_cpu_figures(rounds=repeats),
         *overhead_figures(seconds=0.3 if quick else 1.0),
-        *startup_figures(repeats=3 if quick else 7),
+        *startup_figures(repeats=repeats),
+        *sandbox_figures(events=150 if quick else 300, repeats=2 if quick else 3),
+        *pricing_figures(repeats=repeats),
         *layer_figures(),
     ]
 
@@ -129,8 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures = run_figures(quick=arguments.quick)
     info = machine()
     print(render(figures))
+    print()
+    print(goals(figures))
     print(
-        f"\nmachine: {info['nproc']} x {info['cpu']}, Python {info['python']}; "
+        f"\nmachine: {info['nproc']} x {info['cpu']}, {info['platform']}, Python {info['python']}; "
+        "timed rows: median of the runs shown as (n), with min / max; "
         f"run took {time.perf_counter() - started:.0f} s"
     )
     if arguments.json is not None:

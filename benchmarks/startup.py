@@ -1,104 +1,215 @@
-"""Figures 5 and 6: cold start (import time of each Lambda entrypoint) and CLI start.
+"""Figures 6 and 7: cold start of each Lambda entrypoint, and CLI start.
 
 Each sample is a fresh interpreter (``sys.executable``, cwd at the repository root, fake AWS
-credentials and ``LOYALTY_TABLE_NAME`` set) timing its own imports with ``time.perf_counter``;
-the figure is the median. Entrypoints build their boto3 client at import, so that is included.
+credentials, ``LOYALTY_TABLE_NAME`` and the endpoint of :mod:`benchmarks.http_stub` set), as a new
+Lambda container is. It measures its own CPU (``process_time``) and wall time for two spans:
+
+- **import**: ``import lambda_entrypoints.X`` (which builds the function's client), against
+  ``import boto3, pydantic``;
+- **init + first invocation**: the import, then one call of the handler with a one-record event,
+  whose requests go to the HTTP stub (no delay). Against the floor, ``import botocore.session``,
+  create the DynamoDB client and make one call, and the fair peer: a handler with Powertools'
+  ``Logger``, ``Metrics`` and ``BatchProcessor`` that writes the record with one ``put_item`` on a
+  ``boto3.client``.
+
+Subjects run round-robin, so a neighbour's load on a shared machine falls on all of them alike;
+each figure is the median CPU with min and max, the wall time in the note.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.cold_start import TARGET_LAYER_BYTES, layer_sizes
 from benchmarks.common import AWS_ENVIRONMENT, Figure
+from benchmarks.http_stub import http_stub
+from loyalty.testing import booking_body, sqs_event, sqs_record, stream_record, transaction_image
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-__all__ = ["ROOT", "ImportTime", "import_times", "layer_figures", "startup_figures"]
+__all__ = ["ROOT", "Span", "cold_starts", "layer_figures", "startup_figures"]
 
 ROOT = Path(__file__).resolve().parent.parent
-ENTRYPOINTS = (
-    "lambda_entrypoints.ingest",
-    "lambda_entrypoints.aggregate",
-    "lambda_entrypoints.get_points",
-)
+ENTRYPOINTS = ("ingest", "aggregate", "get_points", "notify")
+INVOKED = ("ingest", "aggregate", "get_points")
+"""Entrypoints whose first invocation is measured (notify publishes only on a tier change)."""
 BASELINE = "import boto3, pydantic"
-WITH_CLIENT = "import boto3, pydantic; boto3.client('dynamodb')"
-"""The baseline plus the one client every entrypoint builds at import (informational)."""
-POWERTOOLS_STACK = "; ".join(
+FLOOR = "\n".join(
     (
-        "from aws_lambda_powertools import Logger, Metrics",
-        "from aws_lambda_powertools.utilities.batch import BatchProcessor",
-        "from aws_lambda_powertools.utilities.parser import models",
-        "from aws_lambda_powertools.utilities.idempotency import idempotent",
+        "import botocore.session",
+        "client = botocore.session.Session().create_client('dynamodb')",
+        "client.get_item(TableName='t', Key={'pk': {'S': 'AGG#c'}, 'sk': {'S': 'AGG'}})",
     )
 )
-"""The usual Powertools handler's imports: batch, parser models, idempotency, Logger, Metrics."""
+POWERTOOLS_PEER = """
+import json
+import boto3
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor, EventType, process_partial_response,
+)
+logger = Logger(service="peer")
+metrics = Metrics(namespace="bench", service="peer")
+processor = BatchProcessor(event_type=EventType.SQS)
+client = boto3.client("dynamodb")
 
+def record_handler(record):
+    booking = json.loads(record.body)
+    client.put_item(
+        TableName="t",
+        Item={"pk": {"S": "TXN#" + booking["customerId"]}, "sk": {"S": booking["booking"]["id"]}},
+        ConditionExpression="attribute_not_exists(pk)",
+    )
 
-def _environment() -> dict[str, str]:
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("AWS_", "PYTHON")) and name != "LOYALTY_TABLE_NAME"
-    }
-    return environment | AWS_ENVIRONMENT
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event, context):
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+"""
+_CONTEXT = """
+class Context:
+    function_name = "bench"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:bench"
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+    def get_remaining_time_in_millis(self):
+        return 30000
+"""
 
 
 @dataclass(frozen=True, slots=True)
-class ImportTime:
-    """Medians over fresh interpreters: wall time (``perf_counter``) and CPU time (``process_time``).
+class Span:
+    """CPU and wall seconds of one measured span in one fresh interpreter."""
 
-    On a shared machine wall time includes waiting for a core; CPU time does not, so it is the
-    steadier of the two for comparing imports.
-    """
-
-    wall: float
     cpu: float
+    wall: float
 
 
-def _one_import(statement: str) -> tuple[float, float]:
-    program = (
-        "import time; w = time.perf_counter(); c = time.process_time(); "
-        f"{statement}; print(time.perf_counter() - w, time.process_time() - c)"
-    )
+def _program(init: str, invoke: str | None) -> str:
+    """A child program timing ``init`` and then ``invoke`` (handler call with ``event``)."""
+    lines = [
+        "import time",
+        "w0, c0 = time.perf_counter(), time.process_time()",
+        init,
+        "w1, c1 = time.perf_counter(), time.process_time()",
+    ]
+    if invoke is not None:
+        lines += [
+            "import json, sys",
+            _CONTEXT,
+            "event = json.loads(open(sys.argv[1]).read())",
+            invoke,
+        ]
+    lines.append("print(c1 - c0, w1 - w0, time.process_time() - c0, time.perf_counter() - w0)")
+    return "\n".join(lines)
+
+
+def _subjects() -> dict[str, tuple[str, str | None]]:
+    subjects: dict[str, tuple[str, str | None]] = {
+        "baseline": (BASELINE, None),
+        "floor": (FLOOR, ""),
+        "peer": (POWERTOOLS_PEER, "handler(event['ingest'], Context())"),
+    }
+    for name in ENTRYPOINTS:
+        call = f"module.handler(event[{name!r}], Context())" if name in INVOKED else None
+        subjects[name] = (f"import lambda_entrypoints.{name} as module", call)
+    return subjects
+
+
+def _events() -> dict[str, Any]:
+    return {
+        "ingest": sqs_event(sqs_record(booking_body(customer_id="c-1", booking_id="b-1"))),
+        "aggregate": {"Records": [stream_record(None, transaction_image("c-1", "b-1", 100))]},
+        "get_points": {
+            "resource": "/loyalty/{customerId}",
+            "path": "/loyalty/c-1",
+            "httpMethod": "GET",
+            "pathParameters": {"customerId": "c-1"},
+            "requestContext": {"authorizer": {"claims": {"sub": "c-1"}}},
+        },
+    }
+
+
+def _environment(endpoint_url: str | None = None) -> dict[str, str]:
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("AWS_", "PYTHON", "POWERTOOLS_")) and name != "LOYALTY_TABLE_NAME"
+    }
+    environment |= AWS_ENVIRONMENT | {
+        "LOYALTY_EVENTS_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:loyalty-bench-events",
+        "PYTHONPATH": os.pathsep.join((str(ROOT / "src"), str(ROOT))),
+        "POWERTOOLS_METRICS_NAMESPACE": "bench",
+    }
+    if endpoint_url is not None:
+        environment["AWS_ENDPOINT_URL"] = endpoint_url
+    return environment
+
+
+def _run(program: str, events: Path, environment: Mapping[str, str]) -> tuple[Span, Span]:
     completed = subprocess.run(
-        [sys.executable, "-c", program],
+        [sys.executable, "-c", program, str(events)],
         cwd=ROOT,
-        env=_environment(),
+        env=dict(environment),
         capture_output=True,
         text=True,
         check=True,
     )
-    wall, cpu = completed.stdout.split()[-2:]
-    return float(wall), float(cpu)
+    init_cpu, init_wall, total_cpu, total_wall = map(float, completed.stdout.split()[-4:])
+    return Span(init_cpu, init_wall), Span(total_cpu, total_wall)
 
 
-def import_times(statements: Mapping[str, str], repeats: int) -> dict[str, ImportTime]:
-    """Median import times of each statement, measured round-robin in fresh interpreters.
+def cold_starts(repeats: int) -> dict[str, tuple[list[Span], list[Span]]]:
+    """(init spans, init + first invocation spans) per subject, measured round-robin."""
+    subjects = _subjects()
+    samples: dict[str, tuple[list[Span], list[Span]]] = {name: ([], []) for name in subjects}
+    with http_stub() as url, tempfile.TemporaryDirectory() as directory:
+        events = Path(directory) / "events.json"
+        events.write_text(json.dumps(_events()))
+        environment = _environment(url)
+        programs = {name: _program(init, invoke) for name, (init, invoke) in subjects.items()}
+        for program in programs.values():
+            _run(program, events, environment)  # bytecode and file caches warm, as on Lambda
+        for _ in range(repeats):
+            for name, program in programs.items():
+                init, total = _run(program, events, environment)
+                samples[name][0].append(init)
+                samples[name][1].append(total)
+    return samples
 
-    Round-robin, so load from a neighbour on a shared machine falls on every statement alike.
-    """
-    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in statements}
-    for _ in range(repeats):
-        for name, statement in statements.items():
-            samples[name].append(_one_import(statement))
-    return {
-        name: ImportTime(
-            statistics.median(wall for wall, _ in runs), statistics.median(cpu for _, cpu in runs)
-        )
-        for name, runs in samples.items()
-    }
+
+def _cpu_figure(
+    name: str, spans: list[Span], reference: list[Span] | None = None, label: str = "", **kw: Any
+) -> Figure:
+    wall = statistics.median(span.wall for span in spans) * 1000
+    note = f"wall {wall:.0f} ms"
+    if reference is not None:
+        reference_wall = statistics.median(span.wall for span in reference) * 1000
+        note += f" vs {reference_wall:.0f} ms"
+    return Figure.timed(
+        "cold start", name, [span.cpu * 1000 for span in spans], "ms CPU",
+        reference=None if reference is None else statistics.median(s.cpu for s in reference) * 1000,
+        reference_label=label, note=note, **kw,
+    )  # fmt: skip
+
+
+def _median_cpu(spans: list[Span]) -> float:
+    return statistics.median(span.cpu for span in spans)
 
 
 def _wall_seconds(command: list[str], repeats: int) -> float:
@@ -122,51 +233,29 @@ def _cli_command() -> list[str] | None:
     return [found, "--help"] if found else None
 
 
-def _import_figure(
-    name: str, measured: ImportTime, peer: ImportTime | None = None, label: str = "", **kw: Any
-) -> Figure:
-    cpu = f"CPU {measured.cpu * 1000:.0f} ms"
-    if peer is not None:
-        ratio = measured.cpu / peer.cpu
-        cpu += f" vs {peer.cpu * 1000:.0f} ms, ratio {ratio:.2f}"
-        target = kw.get("target")
-        if target is not None:
-            cpu += " (met)" if ratio <= target else " (MISSED)"
-    return Figure(
-        "cold start", name, measured.wall * 1000, "ms",
-        None if peer is None else peer.wall * 1000, label, note=cpu, **kw,
-    )  # fmt: skip
-
-
-def startup_figures(*, repeats: int = 7) -> Iterator[Figure]:
-    """Figures 5 and 6, in milliseconds (wall; CPU time in the notes)."""
-    statements = {
-        "baseline": BASELINE,
-        "client": WITH_CLIENT,
-        "stack": POWERTOOLS_STACK,
-        **{module: f"import {module}" for module in ENTRYPOINTS},
-    }
-    times = import_times(statements, repeats)
-    baseline, stack = times["baseline"], times["stack"]
-    yield _import_figure(f"baseline: {BASELINE}", baseline)
-    yield _import_figure(
-        "baseline + boto3.client('dynamodb')", times["client"], baseline, "boto3+pydantic"
-    )
-    yield _import_figure("peer: Powertools batch+parser+idempotency+Logger+Metrics", stack)
-    for module in ENTRYPOINTS:
-        short = module.rpartition(".")[2]
-        yield _import_figure(
-            f"{short} vs boto3+pydantic", times[module], baseline, "boto3+pydantic", target=1.3
+def startup_figures(*, repeats: int = 5) -> Iterator[Figure]:
+    """Figures 6 and 7, in CPU milliseconds (wall in the notes)."""
+    samples = cold_starts(repeats)
+    baseline = samples["baseline"][0]
+    floor, peer = samples["floor"][1], samples["peer"][1]
+    yield _cpu_figure(f"import: baseline {BASELINE}", baseline)
+    for name in ENTRYPOINTS:
+        yield _cpu_figure(
+            f"import: {name}", samples[name][0], baseline, "boto3+pydantic", target=1.3
         )
-        yield _import_figure(
-            f"{short} vs Powertools stack", times[module], stack, "Powertools stack", target=0.75
-        )
+    yield _cpu_figure("init + 1st call: floor (botocore client + 1 call)", floor)
+    yield _cpu_figure("init + 1st call: peer (Powertools Logger+Metrics+BatchProcessor)", peer)
+    for name in INVOKED:
+        spans = samples[name][1]
+        figure = _cpu_figure(f"init + 1st call: {name}", spans, floor, "floor")
+        ratio = _median_cpu(spans) / _median_cpu(peer)
+        yield replace(figure, note=f"{figure.note}; {ratio:.2f}x the peer")
     typer = _wall_seconds([sys.executable, "-c", "import typer"], repeats) * 1000
     command = _cli_command()
     if command is None:
         yield Figure(
             "cli", "loyalty --help (wall)", None, "ms", typer, "python -c 'import typer'",
-            note="not available yet: loyalty_cli.app is not on this branch (issue 5)",
+            note="loyalty_cli is not installed",
         )  # fmt: skip
     else:
         yield Figure(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from dataclasses import replace
@@ -146,6 +147,8 @@ class Sandbox:
         self._stream: StreamPoller | None = None
         self._notify: StreamPoller | None = None
         self._sweeper: TtlSweeper | None = None
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
 
     # Lifecycle -------------------------------------------------------------------------------
 
@@ -247,6 +250,9 @@ class Sandbox:
         for worker in workers:
             worker.join(deadline)
         self._server.stop()
+        with self._clients_lock:
+            # A restarted sandbox may listen on another port.
+            self._clients.clear()
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -284,7 +290,20 @@ class Sandbox:
         }
 
     def client(self, service: str, *, config: Config | None = None) -> Any:
-        """A boto3 client for ``service`` on the emulator, with fake credentials."""
+        """A boto3 client for ``service`` on the emulator, with fake credentials.
+
+        Without ``config``, one client per service for the sandbox's lifetime, shared by every
+        caller (boto3 clients are thread-safe): building one loads and parses the service model,
+        far more CPU than the request it is wanted for. With ``config``, a new client.
+        """
+        if config is not None:
+            return self._new_client(service, config)
+        with self._clients_lock:
+            if service not in self._clients:
+                self._clients[service] = self._new_client(service, None)
+            return self._clients[service]
+
+    def _new_client(self, service: str, config: Config | None) -> Any:
         session = boto3.session.Session(
             aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+import boto3
 import pytest
 
-from benchmarks.aws import item_size, write_units
-from benchmarks.common import Figure
+from benchmarks.aws import dynamodb_client, item_size, write_units
+from benchmarks.client_cpu import request_kinds
+from benchmarks.common import Figure, fake_aws_environment
 from benchmarks.cost import aggregate_cost, ingest_cost, powertools_ingest_cost
+from benchmarks.http_stub import http_stub
 from benchmarks.lots import aggregate_shape, lots_request_cost
-from benchmarks.run import main
+from benchmarks.run import goals, main
 from loyalty.domain.transactions import ExpiryRounding
+from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -86,3 +90,41 @@ def test_the_runner_prints_the_table_and_writes_json(
     document = json.loads(path.read_text())
     assert document["figures"][0]["met"] is True
     assert document["machine"]["nproc"] >= 1
+
+
+def test_a_higher_is_better_figure_is_met_when_its_ratio_reaches_the_target() -> None:
+    assert Figure("g", "f", 120.0, "events/s", 55.0, "before", 2.0, at_least=True).met is True
+    assert Figure("g", "f", 100.0, "events/s", 55.0, "before", 2.0, at_least=True).met is False
+
+
+def test_a_timed_figure_is_the_median_of_its_samples_and_keeps_min_and_max() -> None:
+    figure = Figure.timed("latency", "batch", [3.0, 1.0, 2.0], "ms")
+    assert figure.value == 2.0
+    assert figure.as_json()["min"] == 1.0
+    assert figure.as_json()["max"] == 3.0
+    assert figure.as_json()["runs"] == 3
+
+
+def test_the_goals_list_each_goal_with_the_rows_that_measure_it() -> None:
+    row = Figure(
+        "latency", "http, 10 ms: aggregate 100 rec/50 cust, warm", 25.0, "ms", 10.0,
+        "1 call delay", target=2.0,
+    )  # fmt: skip
+    text = goals([row])
+    assert "aggregate batch 100 rec/50 cust, 10 ms per call, over HTTP: <= 2x" in text
+    assert (
+        "http, 10 ms: aggregate 100 rec/50 cust, warm: 25 ms, 2.50x 1 call delay (MISSED)" in text
+    )
+
+
+def test_the_http_stub_answers_every_request_kind_through_botocore() -> None:
+    with fake_aws_environment(), http_stub() as url:
+        repository = DynamoDBLoyaltyRepository(dynamodb_client(endpoint_url=url), "table")
+        kinds = request_kinds(repository)
+        for call in kinds.values():
+            call()
+        assert repository.get_aggregates(["c-1", "c-2"]).keys() == {"c-1", "c-2"}
+        sns = boto3.client("sns", endpoint_url=url)
+        assert sns.publish(TopicArn="arn:aws:sns:eu-west-1:123456789012:t", Message="m")[
+            "MessageId"
+        ]

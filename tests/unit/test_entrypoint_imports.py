@@ -1,4 +1,8 @@
-"""Cold start stays lean: an entrypoint imports neither the CLI, the sandbox nor test tooling."""
+"""Cold start stays lean: an entrypoint imports only what it uses.
+
+Never the CLI, the sandbox or test tooling; never boto3 (its import pulls s3transfer, which no
+function uses: clients come from a botocore session); pydantic only where bookings are validated.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # Top-level packages a Lambda container must never load.
-FORBIDDEN = {"loyalty_cli", "typer", "rich", "click", "moto", "pytest", "hypothesis", "tests"}
+FORBIDDEN = {
+    "loyalty_cli", "typer", "rich", "click", "moto", "pytest", "hypothesis", "tests",
+    "boto3", "s3transfer",
+}  # fmt: skip
+# Only ingest validates bookings with pydantic models.
+VALIDATES_BOOKINGS = {"ingest"}
 
 
-@pytest.mark.parametrize("entrypoint", ["ingest", "aggregate", "get_points"])
-def test_an_entrypoint_loads_no_cli_sandbox_or_test_code(entrypoint: str) -> None:
+def _loaded_packages(entrypoint: str) -> set[str]:
     code = f"import json, sys; import lambda_entrypoints.{entrypoint}; print(json.dumps(list(sys.modules)))"
     environment = {
         name: value
@@ -24,7 +32,10 @@ def test_an_entrypoint_loads_no_cli_sandbox_or_test_code(entrypoint: str) -> Non
         if not name.startswith(("AWS_", "LOYALTY_", "POWERTOOLS_"))
     }
     environment.update(
-        LOYALTY_TABLE_NAME="loyalty-test", AWS_DEFAULT_REGION="eu-west-1", PYTHONPATH=str(ROOT)
+        LOYALTY_TABLE_NAME="loyalty-test",
+        LOYALTY_EVENTS_TOPIC_ARN="arn:aws:sns:eu-west-1:123456789012:loyalty-events",
+        AWS_DEFAULT_REGION="eu-west-1",
+        PYTHONPATH=os.pathsep.join((str(ROOT / "src"), str(ROOT))),
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -34,6 +45,12 @@ def test_an_entrypoint_loads_no_cli_sandbox_or_test_code(entrypoint: str) -> Non
         cwd=ROOT,
         env=environment,
     )
-    loaded = {name.split(".")[0] for name in json.loads(result.stdout)}
-    assert "loyalty" in loaded
+    return {name.split(".")[0] for name in json.loads(result.stdout)}
+
+
+@pytest.mark.parametrize("entrypoint", ["ingest", "aggregate", "get_points", "notify"])
+def test_an_entrypoint_loads_no_boto3_cli_sandbox_or_test_code(entrypoint: str) -> None:
+    loaded = _loaded_packages(entrypoint)
+    assert {"loyalty", "botocore"} <= loaded
     assert loaded.isdisjoint(FORBIDDEN), sorted(loaded & FORBIDDEN)
+    assert ("pydantic" in loaded) == (entrypoint in VALIDATES_BOOKINGS)

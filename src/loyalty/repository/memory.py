@@ -36,6 +36,8 @@ class InMemoryLoyaltyRepository:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._transactions: dict[tuple[str, str], Transaction] = {}
+        # Booking ids per customer, so reading one customer's ledger costs their transactions only.
+        self._bookings: dict[str, set[str]] = {}
         self._aggregates: dict[str, CustomerAggregate] = {}
         self._stream: list[dict[str, Any]] = []
         self._sequence = itertools.count(10**20)
@@ -64,7 +66,7 @@ class InMemoryLoyaltyRepository:
             self.write_count += 1
             existing = self._transactions.get(key)
             if existing is None:
-                self._transactions[key] = transaction
+                self._store(transaction)
                 self._emit(None, transaction_to_item(transaction))
                 return WriteOutcome.CREATED
             if existing.status is TransactionStatus.REVOKED:
@@ -78,7 +80,7 @@ class InMemoryLoyaltyRepository:
             existing = self._transactions.get(key)
             if existing is None:
                 revoked = replace(transaction, status=TransactionStatus.REVOKED)
-                self._transactions[key] = revoked
+                self._store(revoked)
                 self._emit(None, transaction_to_item(revoked))
                 return WriteOutcome.REVOKED_BEFORE_CONFIRM
             if existing.status is TransactionStatus.REVOKED:
@@ -86,9 +88,14 @@ class InMemoryLoyaltyRepository:
             revoked = replace(
                 existing, status=TransactionStatus.REVOKED, revoked_at=transaction.revoked_at
             )
-            self._transactions[key] = revoked
+            self._store(revoked)
             self._emit(transaction_to_item(existing), transaction_to_item(revoked))
             return WriteOutcome.REVOKED
+
+    def _store(self, transaction: Transaction) -> None:
+        # Called with the lock held.
+        self._transactions[(transaction.customer_id, transaction.booking_id)] = transaction
+        self._bookings.setdefault(transaction.customer_id, set()).add(transaction.booking_id)
 
     def get_transaction(self, customer_id: str, booking_id: str) -> Transaction | None:
         with self._lock:
@@ -100,9 +107,8 @@ class InMemoryLoyaltyRepository:
         # Items are kept decoded, so none is ever unreadable here.
         with self._lock:
             return [
-                transaction
-                for (customer, _), transaction in sorted(self._transactions.items())
-                if customer == customer_id
+                self._transactions[(customer_id, booking)]
+                for booking in sorted(self._bookings.get(customer_id, ()))
             ]
 
     def remove_transaction(
@@ -112,6 +118,7 @@ class InMemoryLoyaltyRepository:
         with self._lock:
             removed = self._transactions.pop((customer_id, booking_id), None)
             if removed is not None:
+                self._bookings[customer_id].discard(booking_id)
                 self._emit(transaction_to_item(removed), None, ttl_removal=by_ttl)
 
     def remove_aggregate(self, customer_id: str) -> None:
