@@ -19,7 +19,11 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "CustomerAggregate": "loyalty.domain.aggregates",
     "CustomerSummary": "loyalty.domain.aggregates",
+    "Hold": "loyalty.domain.aggregates",
     "Lot": "loyalty.domain.aggregates",
+    "DEFAULT_HOLD_TIMEOUT": "loyalty.domain.redemptions",
+    "Redemption": "loyalty.domain.redemptions",
+    "RedemptionStatus": "loyalty.domain.redemptions",
     "EarnRule": "loyalty.domain.earning",
     "PointsPerMinorUnit": "loyalty.domain.earning",
     "DEFAULT_TIER_POLICY": "loyalty.domain.tiers",
@@ -33,6 +37,12 @@ _EXPORTS = {
     "Transaction": "loyalty.domain.transactions",
     "TransactionStatus": "loyalty.domain.transactions",
     "AggregateConflict": "loyalty.errors",
+    "AggregateNotReady": "loyalty.errors",
+    "HoldExpired": "loyalty.errors",
+    "InsufficientPoints": "loyalty.errors",
+    "RedemptionCancelled": "loyalty.errors",
+    "RedemptionConflict": "loyalty.errors",
+    "RedemptionNotFound": "loyalty.errors",
     "AmbiguousSourceQueue": "loyalty.errors",
     "ConfigurationError": "loyalty.errors",
     "FieldError": "loyalty.errors",
@@ -78,6 +88,11 @@ _EXPORTS = {
     "customer_ledger": "loyalty.services.read",
     "customer_overview": "loyalty.services.read",
     "customer_summary": "loyalty.services.read",
+    "cancel": "loyalty.services.redemptions",
+    "commit": "loyalty.services.redemptions",
+    "get_redemption": "loyalty.services.redemptions",
+    "list_redemptions": "loyalty.services.redemptions",
+    "reserve": "loyalty.services.redemptions",
     "replay_dlq": "loyalty.services.replay",
     "revoke_booking": "loyalty.services.revoke",
     "Settings": "loyalty.settings",
@@ -102,6 +117,7 @@ if TYPE_CHECKING:
     from loyalty.domain.aggregates import (
         CustomerAggregate as CustomerAggregate,
         CustomerSummary as CustomerSummary,
+        Hold as Hold,
         Lot as Lot,
     )
     from loyalty.domain.earning import (
@@ -110,6 +126,11 @@ if TYPE_CHECKING:
     )
     from loyalty.domain.events import (
         TierChanged as TierChanged,
+    )
+    from loyalty.domain.redemptions import (
+        DEFAULT_HOLD_TIMEOUT as DEFAULT_HOLD_TIMEOUT,
+        Redemption as Redemption,
+        RedemptionStatus as RedemptionStatus,
     )
     from loyalty.domain.tiers import (
         DEFAULT_TIER_POLICY as DEFAULT_TIER_POLICY,
@@ -127,16 +148,22 @@ if TYPE_CHECKING:
     )
     from loyalty.errors import (
         AggregateConflict as AggregateConflict,
+        AggregateNotReady as AggregateNotReady,
         AmbiguousSourceQueue as AmbiguousSourceQueue,
         ConfigurationError as ConfigurationError,
         FieldError as FieldError,
+        HoldExpired as HoldExpired,
         IngestInterrupted as IngestInterrupted,
+        InsufficientPoints as InsufficientPoints,
         InvalidBookingMessage as InvalidBookingMessage,
         InvalidEventMessage as InvalidEventMessage,
         InvalidIdentifier as InvalidIdentifier,
         InvalidMessage as InvalidMessage,
         InvalidStreamRecord as InvalidStreamRecord,
         LoyaltyError as LoyaltyError,
+        RedemptionCancelled as RedemptionCancelled,
+        RedemptionConflict as RedemptionConflict,
+        RedemptionNotFound as RedemptionNotFound,
         RetriesExhausted as RetriesExhausted,
         TransactionNotFound as TransactionNotFound,
     )
@@ -212,6 +239,13 @@ if TYPE_CHECKING:
         customer_ledger as customer_ledger,
         customer_overview as customer_overview,
         customer_summary as customer_summary,
+    )
+    from loyalty.services.redemptions import (
+        cancel as cancel,
+        commit as commit,
+        get_redemption as get_redemption,
+        list_redemptions as list_redemptions,
+        reserve as reserve,
     )
     from loyalty.services.replay import (
         replay_dlq as replay_dlq,

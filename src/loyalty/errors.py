@@ -17,10 +17,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AggregateConflict",
+    "AggregateNotReady",
     "AmbiguousSourceQueue",
     "ConfigurationError",
     "FieldError",
+    "HoldExpired",
     "IngestInterrupted",
+    "InsufficientPoints",
     "InvalidBookingMessage",
     "InvalidEarnRule",
     "InvalidEventMessage",
@@ -29,6 +32,10 @@ __all__ = [
     "InvalidStreamRecord",
     "LoyaltyError",
     "NotAnSqsEvent",
+    "RedemptionCancelled",
+    "RedemptionConflict",
+    "RedemptionNotFound",
+    "RedemptionWriteConflict",
     "RetriesExhausted",
     "TransactionNotFound",
     "UnreadableItem",
@@ -161,3 +168,82 @@ class IngestInterrupted(LoyaltyError):  # noqa: N818 - reads as a sentence where
         self.written = written
         self.total = total
         super().__init__(f"stopped after {written} of {total} writes")
+
+
+class InsufficientPoints(LoyaltyError):  # noqa: N818 - reads as a sentence where it is raised
+    """A reserve asked for more than the customer can spend; ``available`` is what they can."""
+
+    def __init__(self, customer_id: str, requested: int, available: int) -> None:
+        self.customer_id = customer_id
+        self.requested = requested
+        self.available = available
+        super().__init__(f"customer {customer_id!r} can spend {available} points, not {requested}")
+
+
+class RedemptionConflict(LoyaltyError):  # noqa: N818 - reads as a sentence where it is raised
+    """The redemption id was already used with different points (``recorded``).
+
+    ``available`` is what the customer can spend now, for the caller to choose a new request.
+    """
+
+    def __init__(self, customer_id: str, redemption_id: str, recorded: int, available: int) -> None:
+        self.customer_id = customer_id
+        self.redemption_id = redemption_id
+        self.recorded = recorded
+        self.available = available
+        super().__init__(
+            f"redemption {redemption_id!r} of customer {customer_id!r} was made for "
+            f"{recorded} points"
+        )
+
+
+class RedemptionNotFound(LoyaltyError, LookupError):  # noqa: N818 - reads as a sentence where it is raised
+    """The customer has no redemption with this id."""
+
+    def __init__(self, customer_id: str, redemption_id: str) -> None:
+        self.customer_id = customer_id
+        self.redemption_id = redemption_id
+        super().__init__(f"no redemption {redemption_id!r} of customer {customer_id!r}")
+
+
+class HoldExpired(LoyaltyError):  # noqa: N818 - reads as a sentence where it is raised
+    """The redemption's hold timed out before the commit: its points were released."""
+
+    def __init__(self, customer_id: str, redemption_id: str) -> None:
+        self.customer_id = customer_id
+        self.redemption_id = redemption_id
+        super().__init__(
+            f"the hold of redemption {redemption_id!r} of customer {customer_id!r} timed out"
+        )
+
+
+class RedemptionCancelled(LoyaltyError):  # noqa: N818 - reads as a sentence where it is raised
+    """The redemption was cancelled: it can no longer be committed."""
+
+    def __init__(self, customer_id: str, redemption_id: str) -> None:
+        self.customer_id = customer_id
+        self.redemption_id = redemption_id
+        super().__init__(f"redemption {redemption_id!r} of customer {customer_id!r} was cancelled")
+
+
+class AggregateNotReady(LoyaltyError):  # noqa: N818 - reads as a sentence where it is raised
+    """The customer's aggregate is missing or predates lots: ``loyalty backfill`` rebuilds it."""
+
+    def __init__(self, customer_id: str) -> None:
+        self.customer_id = customer_id
+        super().__init__(
+            f"the aggregate of customer {customer_id!r} is missing or has no lots; "
+            f"run `loyalty backfill --customer {customer_id}`"
+        )
+
+
+class RedemptionWriteConflict(LoyaltyError):  # noqa: N818 - reads as a sentence where it is raised
+    """The redemption or the aggregate changed since they were read: the transaction was
+    cancelled and nothing was written. Retried inside the redemption services."""
+
+    def __init__(self, customer_id: str, redemption_id: str) -> None:
+        self.customer_id = customer_id
+        self.redemption_id = redemption_id
+        super().__init__(
+            f"redemption {redemption_id!r} or the aggregate of {customer_id!r} changed concurrently"
+        )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from loyalty.domain.redemptions import DEFAULT_HOLD_TIMEOUT
 from loyalty.domain.tiers import TierPolicy
 from loyalty.domain.transactions import ExpiryPolicy, ExpiryRounding, LoyaltyPolicy
 from loyalty.errors import ConfigurationError
@@ -31,6 +32,7 @@ _CONFIGURABLE = (
     "LOYALTY_GOLD_THRESHOLD",
     "LOYALTY_FAKE_TTL_SECONDS",
     "LOYALTY_EXPIRY_ROUNDING",
+    "LOYALTY_HOLD_TIMEOUT_SECONDS",
     "LOYALTY_ADMIN_GROUP",
     "LOYALTY_EVENTS_TOPIC_ARN",
     "LOG_LEVEL",
@@ -95,6 +97,7 @@ class Settings:
     ``LOYALTY_TABLE_NAME`` (required), ``LOYALTY_SILVER_THRESHOLD`` (50000),
     ``LOYALTY_GOLD_THRESHOLD`` (100000), ``LOYALTY_FAKE_TTL_SECONDS`` (86400),
     ``LOYALTY_EXPIRY_ROUNDING`` (``day``; or ``none``, ``month``, ``quarter``),
+    ``LOYALTY_HOLD_TIMEOUT_SECONDS`` (900: how long a redemption's hold waits for its commit),
     ``LOYALTY_ADMIN_GROUP`` (none), ``LOYALTY_EVENTS_TOPIC_ARN`` (none: the topic the notifier
     publishes to), ``LOG_LEVEL`` / ``POWERTOOLS_LOG_LEVEL`` (INFO),
     ``POWERTOOLS_METRICS_NAMESPACE`` (Loyalty),
@@ -105,6 +108,7 @@ class Settings:
     policy: LoyaltyPolicy = field(default_factory=LoyaltyPolicy)
     admin_group: str | None = None
     events_topic_arn: str | None = None
+    hold_timeout: timedelta = DEFAULT_HOLD_TIMEOUT
     log_level: str = "INFO"
     metrics_namespace: str = "Loyalty"
 
@@ -141,6 +145,12 @@ class Settings:
                 f"LOYALTY_SILVER_THRESHOLD ({silver}) must be below LOYALTY_GOLD_THRESHOLD ({gold})"
             )
         fake_ttl = _int(env, "LOYALTY_FAKE_TTL_SECONDS", 86_400, minimum=1)
+        hold_timeout = _int(
+            env,
+            "LOYALTY_HOLD_TIMEOUT_SECONDS",
+            int(DEFAULT_HOLD_TIMEOUT.total_seconds()),
+            minimum=1,
+        )
         rounding = (env.get("LOYALTY_EXPIRY_ROUNDING") or "").strip().lower() or "day"
         if rounding not in set(ExpiryRounding):
             raise ConfigurationError(
@@ -162,6 +172,7 @@ class Settings:
             ),
             admin_group=(env.get("LOYALTY_ADMIN_GROUP") or "").strip() or None,
             events_topic_arn=(env.get("LOYALTY_EVENTS_TOPIC_ARN") or "").strip() or None,
+            hold_timeout=timedelta(seconds=hold_timeout),
             metrics_namespace=(env.get("POWERTOOLS_METRICS_NAMESPACE") or "").strip() or "Loyalty",
             log_level=log_level,
         )

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY
-from loyalty.repository.items import AGGREGATE_PREFIX, TRANSACTION_PREFIX
+from loyalty.repository.items import AGGREGATE_PREFIX, BOOKING_PREFIX, TRANSACTION_PREFIX
 from loyalty.settings import Settings
 from tests.support.cfn import get_att, load_template, ref
 
@@ -302,10 +302,17 @@ def test_the_stream_mapping_bisects_retries_boundedly_and_parks_failures() -> No
     }
 
 
-def test_only_transaction_records_invoke_the_aggregate_function() -> None:
+def test_only_booking_transaction_records_invoke_the_aggregate_function() -> None:
     filters = event("AggregateFunction", "LedgerStream")["Properties"]["FilterCriteria"]["Filters"]
     assert [json.loads(f["Pattern"]) for f in filters] == [
-        {"dynamodb": {"Keys": {"pk": {"S": [{"prefix": TRANSACTION_PREFIX}]}}}}
+        {
+            "dynamodb": {
+                "Keys": {
+                    "pk": {"S": [{"prefix": TRANSACTION_PREFIX}]},
+                    "sk": {"S": [{"prefix": BOOKING_PREFIX}]},
+                }
+            }
+        }
     ]
 
 

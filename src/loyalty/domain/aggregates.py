@@ -12,6 +12,12 @@ lot that has expired when it is applied changes nothing: those points no longer 
 
 Exactly-once (decision 0003): each aggregate remembers the highest stream sequence number it has
 applied; a change at or below it is a redelivery and is skipped.
+
+Redemption (decision 0013): a lot's ``remaining`` is what is neither spent nor held; the points of
+a hold sit in the hold, with the lots they came from. A hold that times out is released at its
+instant, at read time (:meth:`CustomerAggregate.settled`); points that come back to the customer
+(earnings, released holds, refunds) repay ``arrears`` first, and a revocation of points already
+spent or held takes them from the other lots, first-expiring-first, and leaves the rest as arrears.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from loyalty.domain.tiers import DEFAULT_TIER_POLICY, Tier, TierPolicy
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from loyalty.domain.redemptions import Redemption
     from loyalty.domain.transactions import Transaction
 
 __all__ = [
@@ -34,9 +41,11 @@ __all__ = [
     "CustomerAggregate",
     "CustomerSummary",
     "FoldResult",
+    "Hold",
     "LedgerChange",
     "LedgerImage",
     "Lot",
+    "allocate_first_expiring",
     "fold_changes",
     "lots_of",
     "proves_applied_history",
@@ -94,6 +103,110 @@ def lots_of(transactions: Iterable[Transaction], at: datetime) -> tuple[Lot, ...
                 earned.get(transaction.expires_at, 0) + transaction.value
             )
     return tuple(Lot(expiry, points, points) for expiry, points in sorted(earned.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Points held for a redemption until it is committed, cancelled or times out.
+
+    ``allocation`` is where the points came from: ``(lot expiry, points)`` pairs, earliest expiry
+    first. ``held_until`` (epoch seconds) is the instant the hold times out.
+    """
+
+    redemption_id: str
+    points: int
+    held_until: int
+    allocation: tuple[tuple[int, int], ...]
+
+    def active_at(self, at: datetime) -> bool:
+        """Whether the hold still counts at instant ``at``: it times out at ``held_until``."""
+        return self.held_until > _epoch(at)
+
+
+def allocate_first_expiring(
+    lots: Iterable[Lot], points: int, at: datetime
+) -> tuple[tuple[int, int], ...]:
+    """Take ``points`` from the remaining points of the lots counting at ``at``, earliest first.
+
+    Raises
+    ------
+    ValueError
+        If the lots hold fewer remaining points than ``points``.
+    """
+    wanted = points
+    taken: list[tuple[int, int]] = []
+    for lot in sorted(lots, key=lambda lot: lot.expires_at):
+        if wanted == 0:
+            break
+        if lot.counts_at(at) and lot.remaining > 0:
+            part = min(lot.remaining, wanted)
+            taken.append((lot.expires_at, part))
+            wanted -= part
+    if wanted:
+        raise ValueError(f"the lots hold {points - wanted} points, not {points}")
+    return tuple(taken)
+
+
+class _Book:
+    """A mutable working copy of an aggregate's lots and arrears while changes are applied."""
+
+    def __init__(self, lots: Iterable[Lot], arrears: int) -> None:
+        self.lots = {lot.expires_at: lot for lot in lots}
+        self.arrears = arrears
+        self.clamped = False
+
+    def _put(self, expiry: int, earned: int, remaining: int) -> None:
+        self.lots[expiry] = Lot(expiry, earned, remaining)
+
+    def _repay(self, points: int) -> int:
+        """Repay arrears from ``points`` coming back; what is left over."""
+        repaid = min(self.arrears, points)
+        self.arrears -= repaid
+        return points - repaid
+
+    def give_back(self, allocation: Iterable[tuple[int, int]], after: float) -> None:
+        """Return held or spent points to their lots, if those still count after ``after``."""
+        for expiry, points in sorted(allocation):
+            if expiry <= after:
+                continue
+            lot = self.lots.get(expiry, Lot(expiry, 0, 0))
+            self._put(expiry, lot.earned, lot.remaining + self._repay(points))
+
+    def earn(self, expiry: int, points: int) -> None:
+        lot = self.lots.get(expiry, Lot(expiry, 0, 0))
+        self._put(expiry, lot.earned + points, lot.remaining + self._repay(points))
+
+    def revoke(self, expiry: int, points: int, now: float) -> None:
+        """Take revoked points out of the lot's earned points and out of what is left to spend."""
+        lot = self.lots.get(expiry, Lot(expiry, 0, 0))
+        self.clamped = self.clamped or lot.earned < points
+        self._put(expiry, max(lot.earned - points, 0), lot.remaining)
+        self.take_out(expiry, points, now)
+
+    def take_out(self, expiry: int, points: int, now: float) -> None:
+        """Take ``points`` from the lot's remaining points, then from the other lots counting
+        after ``now``, first-expiring-first; what is missing (already spent or held) is arrears."""
+        lot = self.lots.get(expiry, Lot(expiry, 0, 0))
+        own = min(lot.remaining, points)
+        self._put(expiry, lot.earned, lot.remaining - own)
+        missing = points - own
+        for other in sorted(self.lots):
+            if missing == 0:
+                break
+            current = self.lots[other]
+            if other > now and current.remaining > 0:
+                part = min(current.remaining, missing)
+                self._put(other, current.earned, current.remaining - part)
+                missing -= part
+        self.arrears += missing
+
+    def live_lots(self, now: float) -> tuple[Lot, ...]:
+        """The lots still counting after ``now`` that hold anything, earliest first."""
+        return tuple(
+            lot
+            for expiry, lot in sorted(self.lots.items())
+            if expiry > now and (lot.earned or lot.remaining)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +317,8 @@ class CustomerAggregate:
     ``applied_sequence`` is the high-water mark of applied stream records and
     ``applied_change_at`` the newest ledger change time among them (what backfill proves against);
     ``version`` increases on every write and is what concurrent writers condition on.
+
+    ``arrears`` are points revoked after they were spent, repaid first by points that come back.
     """
 
     customer_id: str
@@ -212,6 +327,9 @@ class CustomerAggregate:
     lots: tuple[Lot, ...] | None
     qualifying_points: int = 0
     arrears: int = 0
+    holds: tuple[Hold, ...] = ()
+    """Holds not yet committed or cancelled, in the order they were placed; one that has timed
+    out still sits here until the next write, but no longer counts (see :meth:`settled`)."""
     applied_sequence: str | None = None
     applied_change_at: str | None = None
     version: int = 0
@@ -227,12 +345,43 @@ class CustomerAggregate:
         """False for a v1 aggregate (a balance without lots), until backfill upgrades it."""
         return self.lots is not None
 
+    def hold(self, redemption_id: str) -> Hold | None:
+        """The hold of a redemption, or None (never held, committed, cancelled or released)."""
+        return next((hold for hold in self.holds if hold.redemption_id == redemption_id), None)
+
+    def settled(self, at: datetime) -> CustomerAggregate:
+        """The aggregate as it stands at ``at``: holds timed out by then are released.
+
+        A timed-out hold is released at its own instant, in the order the holds time out: its
+        points repay arrears first, then go back to their lots if those still count at that
+        instant (points of a lot that expired while held are gone). Lots expired at ``at`` are
+        pruned. Nothing else changes, not even the version: this is what a read sees and what
+        the next write starts from.
+        """
+        if self.lots is None:
+            return self
+        now = _epoch(at)
+        book = _Book(self.lots, self.arrears)
+        kept: list[Hold] = []
+        for hold in sorted(self.holds, key=lambda hold: (hold.held_until, hold.redemption_id)):
+            if hold.held_until > now:
+                kept.append(hold)
+            else:
+                book.give_back(hold.allocation, after=hold.held_until)
+        return replace(
+            self,
+            lots=book.live_lots(now),
+            arrears=book.arrears,
+            holds=tuple(hold for hold in self.holds if hold in kept),
+        )
+
     def summary(self, at: datetime, tiers: TierPolicy = DEFAULT_TIER_POLICY) -> CustomerSummary:
         """What the customer has at instant ``at``: only lots expiring after ``at`` count.
 
-        Spendable points are the unexpired lots' remaining points, and 0 while arrears are
-        outstanding; qualifying points are their earned points. A v1 aggregate reads as in v1:
-        its balance is both, and it lists no lots.
+        Spendable points are the unexpired lots' remaining points (held points are not in them),
+        and 0 while arrears are outstanding; held points are those of the holds still active at
+        ``at``; qualifying points are the unexpired lots' earned points, whatever was spent. A
+        v1 aggregate reads as in v1: its balance is both, and it lists no lots.
         """
         if self.lots is None:
             return CustomerSummary(
@@ -242,16 +391,18 @@ class CustomerAggregate:
                 tiers.remaining_points(self.points),
                 self.points,
             )
-        live = tuple(lot for lot in self.lots if lot.counts_at(at))
+        settled = self.settled(at)
+        live = settled.lots or ()
         qualifying = sum(lot.earned for lot in live)
-        spendable = 0 if self.arrears else sum(lot.remaining for lot in live)
+        spendable = 0 if settled.arrears else sum(lot.remaining for lot in live)
         return CustomerSummary(
             self.customer_id,
             max(spendable, 0),
             tiers.tier_of(qualifying),
             tiers.remaining_points(qualifying),
             qualifying,
-            arrears=self.arrears,
+            held_points=sum(hold.points for hold in settled.holds),
+            arrears=settled.arrears,
             expiring=tuple(lot for lot in live if lot.remaining > 0)[:EXPIRING_LOTS_SHOWN],
         )
 
@@ -283,6 +434,8 @@ def _written(
     points: int,
     tiers: TierPolicy,
     at: datetime,
+    arrears: int = 0,
+    holds: tuple[Hold, ...] = (),
     **bookkeeping: Any,
 ) -> CustomerAggregate:
     draft = CustomerAggregate(
@@ -290,7 +443,8 @@ def _written(
         points=points,
         tier=Tier.BRONZE,
         lots=lots,
-        arrears=0 if current is None else current.arrears,
+        arrears=arrears,
+        holds=holds,
         version=(0 if current is None else current.version) + 1,
         updated_at=format_timestamp(at),
         **bookkeeping,
@@ -319,9 +473,13 @@ def fold_changes(
     stored tier and qualifying points are those at ``at``. A v1 aggregate (no lots) is folded as
     in v1, balance only, until backfill upgrades it.
 
-    Returns None when every change was already applied (nothing to write). A lot that would go
-    negative — only possible if stream records were lost before reaching the aggregator — is
-    clamped to 0 and flagged so the caller can report it.
+    Holds timed out at ``at`` are released first (:meth:`CustomerAggregate.settled`); the other
+    holds are kept. Points earned repay arrears first; points revoked that were already spent or
+    held come out of the other lots, first-expiring-first, and what is missing becomes arrears.
+
+    Returns None when every change was already applied (nothing to write). A lot whose earned
+    points would go negative — only possible if stream records were lost before reaching the
+    aggregator — is clamped to 0 and flagged so the caller can report it.
     """
     floor = -1 if current is None else current.applied_position
     ordered = sorted(changes, key=lambda change: change.position)
@@ -331,6 +489,7 @@ def fold_changes(
     now = _epoch(at)
     expired = removed = 0
     clamped = False
+    arrears, holds = 0, tuple[Hold, ...]()
     if current is not None and current.lots is None:
         raw = current.points + sum(change.delta for change in fresh)
         clamped = raw < 0
@@ -338,25 +497,24 @@ def fold_changes(
         points = max(raw, 0)
         expired = sum(1 for change in fresh if change.ttl_removal)
     else:
-        by_expiry = {lot.expires_at: lot for lot in current.lots or ()} if current else {}
+        base = None if current is None else current.settled(at)
+        book = _Book(() if base is None else base.lots or (), 0 if base is None else base.arrears)
         for change in fresh:
             for expiry, delta in change.lot_deltas().items():
                 if expiry <= now:
                     continue
-                lot = by_expiry.get(expiry, Lot(expiry, 0, 0))
-                earned, remaining = lot.earned + delta, lot.remaining + delta
-                clamped = clamped or earned < 0 or remaining < 0
-                by_expiry[expiry] = Lot(expiry, max(earned, 0), max(remaining, 0))
+                if delta > 0:
+                    book.earn(expiry, delta)
+                else:
+                    book.revoke(expiry, -delta, now)
             if change.removal and change.old is not None and change.old.value:
                 if change.old.expires_at <= now:
                     expired += 1
                 else:
                     removed += 1
-        lots = tuple(
-            lot
-            for expiry, lot in sorted(by_expiry.items())
-            if expiry > now and (lot.earned or lot.remaining)
-        )
+        clamped = book.clamped
+        lots = book.live_lots(now)
+        arrears, holds = book.arrears, () if base is None else base.holds
         points = 0
     aggregate = _written(
         current,
@@ -365,6 +523,8 @@ def fold_changes(
         points=points,
         tiers=tiers,
         at=at,
+        arrears=arrears,
+        holds=holds,
         applied_sequence=fresh[-1].sequence_number,
         applied_change_at=_newest(
             None if current is None else current.applied_change_at,
@@ -427,24 +587,51 @@ def reconciled(
     transactions: Iterable[Transaction],
     expected: CustomerAggregate | None,
     *,
+    redemptions: Iterable[Redemption] = (),
     tiers: TierPolicy = DEFAULT_TIER_POLICY,
     at: datetime,
 ) -> CustomerAggregate:
     """The aggregate rebuilt from the ledger at ``at``: what an operator's correction writes.
 
-    The lots come from the ledger's ACTIVE transactions (a v1 aggregate is upgraded to lots).
-    Call it only when :func:`unapplied_changes` finds nothing in flight. It keeps the high-water
-    mark, so the aggregator's exactly-once bookkeeping is untouched, and bumps the version, so a
-    concurrent aggregator write conflicts instead of being overwritten.
+    The lots' earned points come from the ledger's ACTIVE transactions (a v1 aggregate is
+    upgraded to lots); their remaining points are what the redemptions committed, or held by a
+    hold still active at ``at``, did not take from them (by their recorded allocation). Points a
+    redemption took that a lot no longer has (its transaction was revoked since) come out of the
+    other lots, first-expiring-first, and the rest is arrears; the active holds are rebuilt from
+    the held redemptions. Redemptions are written with the aggregate in one transaction, so
+    none is ever in flight. Call it only when :func:`unapplied_changes` finds nothing in flight.
+    It keeps the high-water mark, so the aggregator's exactly-once bookkeeping is untouched, and
+    bumps the version, so a concurrent aggregator write conflicts instead of being overwritten.
     """
     ledger = list(transactions)
+    now = _epoch(at)
+    book = _Book(lots_of(ledger, at), 0)
+    holds: list[Hold] = []
+    for redemption in sorted(redemptions, key=lambda r: (r.created_at, r.redemption_id)):
+        status = redemption.status_at(at).value
+        if status not in {"HELD", "COMMITTED"}:
+            continue
+        for expiry, points in redemption.allocation:
+            if expiry > now:
+                book.take_out(expiry, points, now)
+        if status == "HELD":
+            holds.append(
+                Hold(
+                    redemption.redemption_id,
+                    redemption.points,
+                    redemption.hold_expires_at,
+                    redemption.allocation,
+                )
+            )
     return _written(
         expected,
         customer_id=customer_id,
-        lots=lots_of(ledger, at),
+        lots=book.live_lots(now),
         points=0,
         tiers=tiers,
         at=at,
+        arrears=book.arrears,
+        holds=tuple(holds),
         applied_sequence=None if expected is None else expected.applied_sequence,
         applied_change_at=_newest(
             None if expected is None else expected.applied_change_at,

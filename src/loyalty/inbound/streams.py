@@ -11,6 +11,7 @@ from loyalty.domain.clock import format_timestamp
 from loyalty.errors import InvalidStreamRecord
 from loyalty.repository.items import (
     AGGREGATE_PREFIX,
+    REDEMPTION_PREFIX,
     TRANSACTION_PREFIX,
     aggregate_from_item,
     ledger_image_of,
@@ -90,7 +91,8 @@ def _item_change(record: Mapping[str, Any], prefix: str) -> tuple[dict[str, Any]
 
 
 def ledger_change_of(record: Mapping[str, Any]) -> LedgerChange | None:
-    """Return the ledger change of a stream record, or None for any item that is not a transaction.
+    """Return the ledger change of a stream record, or None for any item that is not a transaction
+    (an aggregate or a redemption).
 
     Raises
     ------
@@ -101,6 +103,10 @@ def ledger_change_of(record: Mapping[str, Any]) -> LedgerChange | None:
     if change is None:
         return None
     stream, pk, sequence_number = change
+    sort_key = stream.get("Keys", {}).get("sk", {}).get("S")
+    if isinstance(sort_key, str) and sort_key.startswith(REDEMPTION_PREFIX):
+        # Written in one transaction with its effect on the aggregate: never re-applied.
+        return None
     customer_id = pk.removeprefix(TRANSACTION_PREFIX)
     try:
         old = ledger_image_of(stream.get("OldImage"))
@@ -109,7 +115,6 @@ def ledger_change_of(record: Mapping[str, Any]) -> LedgerChange | None:
         raise InvalidStreamRecord(f"record {sequence_number} of {pk}: {error}") from None
     identity = record.get("userIdentity") or {}
     by_ttl = record.get("eventName") == "REMOVE" and identity.get("principalId") == TTL_PRINCIPAL
-    sort_key = stream.get("Keys", {}).get("sk", {}).get("S")
     return LedgerChange(
         customer_id,
         sequence_number,

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary
+    from loyalty.domain.redemptions import Redemption
     from loyalty.domain.tiers import TierPolicy
     from loyalty.domain.transactions import Transaction
     from loyalty.errors import UnreadableItem
@@ -145,5 +146,39 @@ class LoyaltyRepository(Protocol):
 
         One eventually consistent read of the aggregate; the summary is computed from its lots
         at ``at`` (see :meth:`CustomerAggregate.summary`).
+        """
+        ...
+
+    def get_redemption(self, customer_id: str, redemption_id: str) -> Redemption | None:
+        """Return the customer's redemption (strongly consistent), or None."""
+        ...
+
+    def list_redemptions(self, customer_id: str) -> list[Redemption]:
+        """Return all of the customer's redemptions (strongly consistent), by redemption id."""
+        ...
+
+    def get_redemption_state(
+        self, customer_id: str, redemption_id: str
+    ) -> tuple[Redemption | None, CustomerAggregate | None]:
+        """Return the redemption and the customer's aggregate, strongly consistent, in one request."""
+        ...
+
+    def save_redemption(
+        self,
+        redemption: Redemption,
+        expected: Redemption | None,
+        aggregate: CustomerAggregate,
+        expected_aggregate: CustomerAggregate,
+    ) -> None:
+        """Store the redemption and the aggregate together, or neither (decision 0013).
+
+        One single-customer transaction: the redemption is written only if its stored status is
+        still ``expected``'s (None: no redemption stored), the aggregate only if its stored
+        ``version`` is still ``expected_aggregate``'s.
+
+        Raises
+        ------
+        RedemptionWriteConflict
+            If either changed since it was read: nothing was written.
         """
         ...

@@ -13,14 +13,24 @@ from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary
 from loyalty.domain.clock import utc_now
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.domain.transactions import Transaction, TransactionStatus
-from loyalty.errors import AggregateConflict, RetriesExhausted, UnreadableItem
+from loyalty.errors import (
+    AggregateConflict,
+    RedemptionWriteConflict,
+    RetriesExhausted,
+    UnreadableItem,
+)
 from loyalty.repository.base import WriteOutcome
 from loyalty.repository.items import (
     AGGREGATE_PREFIX,
+    BOOKING_PREFIX,
+    REDEMPTION_PREFIX,
     TRANSACTION_PREFIX,
     aggregate_from_item,
     aggregate_key,
     aggregate_to_item,
+    redemption_from_item,
+    redemption_key,
+    redemption_to_item,
     transaction_from_item,
     transaction_key,
     transaction_to_item,
@@ -35,8 +45,10 @@ if TYPE_CHECKING:
         AttributeValueTypeDef,
         KeysAndAttributesTypeDef,
         PutItemInputTypeDef,
+        PutTypeDef,
     )
 
+    from loyalty.domain.redemptions import Redemption
     from loyalty.repository.base import OnUnreadable
 
 __all__ = ["DynamoDBLoyaltyRepository", "dynamodb_client_config"]
@@ -45,6 +57,11 @@ _logger = logging.getLogger("loyalty.repository")
 
 _BATCH_GET_LIMIT = 100
 _BATCH_GET_ATTEMPTS = 8
+
+# Cancellation reason codes of a TransactWriteItems that mean "someone else wrote first": the
+# caller re-reads and recomputes. Any other reason (validation, throttling past the SDK's own
+# retries, capacity) is raised as it is.
+_CONFLICT_REASONS = frozenset({"None", "ConditionalCheckFailed", "TransactionConflict"})
 
 # On revoke, these attributes are written only if the item does not exist yet (cancel before
 # confirm): a revoke never rewrites what the confirm recorded.
@@ -186,8 +203,8 @@ class DynamoDBLoyaltyRepository:
         transactions: list[Transaction] = []
         for page in paginator.paginate(
             TableName=self._table_name,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": key["pk"]},
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :booking)",
+            ExpressionAttributeValues={":pk": key["pk"], ":booking": {"S": BOOKING_PREFIX}},
             ConsistentRead=True,
         ):
             transactions.extend(_readable(page.get("Items", []), on_unreadable))
@@ -205,8 +222,11 @@ class DynamoDBLoyaltyRepository:
             TableName=self._table_name,
             Segment=segment,
             TotalSegments=total_segments,
-            FilterExpression="begins_with(pk, :prefix)",
-            ExpressionAttributeValues={":prefix": {"S": TRANSACTION_PREFIX}},
+            FilterExpression="begins_with(pk, :prefix) AND begins_with(sk, :booking)",
+            ExpressionAttributeValues={
+                ":prefix": {"S": TRANSACTION_PREFIX},
+                ":booking": {"S": BOOKING_PREFIX},
+            },
             ConsistentRead=True,
         ):
             yield from _readable(page.get("Items", []), on_unreadable)
@@ -227,6 +247,9 @@ class DynamoDBLoyaltyRepository:
         ):
             for item in page.get("Items", []):
                 pk = str(item.get("pk", {}).get("S", ""))
+                sk = str(item.get("sk", {}).get("S", ""))
+                if sk.startswith(REDEMPTION_PREFIX):
+                    continue
                 if pk.startswith(TRANSACTION_PREFIX):
                     yield from _readable([item], on_unreadable)
                 elif pk.startswith(AGGREGATE_PREFIX):
@@ -302,3 +325,91 @@ class DynamoDBLoyaltyRepository:
         if not item:
             return CustomerSummary.empty(customer_id, tiers)
         return aggregate_from_item(item).summary(at or utc_now(), tiers)
+
+    def get_redemption(self, customer_id: str, redemption_id: str) -> Redemption | None:
+        response = self._client.get_item(
+            TableName=self._table_name,
+            Key=redemption_key(customer_id, redemption_id),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return redemption_from_item(item) if item else None
+
+    def list_redemptions(self, customer_id: str) -> list[Redemption]:
+        key = redemption_key(customer_id, "")
+        paginator = self._client.get_paginator("query")
+        redemptions: list[Redemption] = []
+        for page in paginator.paginate(
+            TableName=self._table_name,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :redeem)",
+            ExpressionAttributeValues={":pk": key["pk"], ":redeem": key["sk"]},
+            ConsistentRead=True,
+        ):
+            redemptions.extend(redemption_from_item(item) for item in page.get("Items", []))
+        return redemptions
+
+    def get_redemption_state(
+        self, customer_id: str, redemption_id: str
+    ) -> tuple[Redemption | None, CustomerAggregate | None]:
+        redemption: Redemption | None = None
+        aggregate: CustomerAggregate | None = None
+        request: dict[str, KeysAndAttributesTypeDef] = {
+            self._table_name: {
+                "Keys": [redemption_key(customer_id, redemption_id), aggregate_key(customer_id)],
+                "ConsistentRead": True,
+            }
+        }
+        for attempt in range(_BATCH_GET_ATTEMPTS):
+            response = self._client.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(self._table_name, []):
+                if str(item["pk"].get("S", "")).startswith(AGGREGATE_PREFIX):
+                    aggregate = aggregate_from_item(item)
+                else:
+                    redemption = redemption_from_item(item)
+            unprocessed = response.get("UnprocessedKeys") or {}
+            if not unprocessed:
+                return redemption, aggregate
+            request = dict(unprocessed)  # type: ignore[arg-type]
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+        raise RetriesExhausted(
+            f"BatchGetItem left keys unprocessed after {_BATCH_GET_ATTEMPTS} attempts"
+        )
+
+    def save_redemption(
+        self,
+        redemption: Redemption,
+        expected: Redemption | None,
+        aggregate: CustomerAggregate,
+        expected_aggregate: CustomerAggregate,
+    ) -> None:
+        redemption_put: PutTypeDef = {
+            "TableName": self._table_name,
+            "Item": redemption_to_item(redemption),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        if expected is not None:
+            redemption_put["ConditionExpression"] = "#status = :expected_status"
+            redemption_put["ExpressionAttributeNames"] = {"#status": "status"}
+            redemption_put["ExpressionAttributeValues"] = {
+                ":expected_status": {"S": expected.status.value}
+            }
+        aggregate_put: PutTypeDef = {
+            "TableName": self._table_name,
+            "Item": aggregate_to_item(aggregate),
+            "ConditionExpression": "version = :expected_version",
+            "ExpressionAttributeValues": {
+                ":expected_version": {"N": str(expected_aggregate.version)}
+            },
+        }
+        try:
+            self._client.transact_write_items(
+                TransactItems=[{"Put": redemption_put}, {"Put": aggregate_put}]
+            )
+        except self._client.exceptions.TransactionCanceledException as error:
+            reasons: Any = error.response.get("CancellationReasons", [])
+            codes = {str(reason.get("Code")) for reason in reasons}
+            if not codes or not codes <= _CONFLICT_REASONS:
+                raise
+            raise RedemptionWriteConflict(
+                redemption.customer_id, redemption.redemption_id
+            ) from None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from loyalty.domain.aggregates import CustomerAggregate, LedgerImage, Lot
+from loyalty.domain.aggregates import CustomerAggregate, Hold, LedgerImage, Lot
+from loyalty.domain.redemptions import Redemption, RedemptionStatus
 from loyalty.domain.tiers import Tier
 from loyalty.domain.transactions import Transaction, TransactionStatus
 from loyalty.errors import UnreadableItem
@@ -18,11 +19,15 @@ __all__ = [
     "AGGREGATE_PREFIX",
     "AGGREGATE_SORT_KEY",
     "BOOKING_PREFIX",
+    "REDEMPTION_PREFIX",
     "TRANSACTION_PREFIX",
     "aggregate_from_item",
     "aggregate_key",
     "aggregate_to_item",
     "ledger_image_of",
+    "redemption_from_item",
+    "redemption_key",
+    "redemption_to_item",
     "transaction_from_item",
     "transaction_key",
     "transaction_to_item",
@@ -30,6 +35,7 @@ __all__ = [
 
 TRANSACTION_PREFIX = "TXN#"
 BOOKING_PREFIX = "BOOKING#"
+REDEMPTION_PREFIX = "REDEEM#"
 AGGREGATE_PREFIX = "AGG#"
 AGGREGATE_SORT_KEY = "AGG"
 
@@ -79,6 +85,67 @@ def transaction_key(customer_id: str, booking_id: str) -> dict[str, AttributeVal
         "pk": {"S": f"{TRANSACTION_PREFIX}{customer_id}"},
         "sk": {"S": f"{BOOKING_PREFIX}{booking_id}"},
     }
+
+
+def redemption_key(customer_id: str, redemption_id: str) -> dict[str, AttributeValueTypeDef]:
+    """Primary key of a redemption: ``TXN#{customer}`` / ``REDEEM#{redemption}``."""
+    return {
+        "pk": {"S": f"{TRANSACTION_PREFIX}{customer_id}"},
+        "sk": {"S": f"{REDEMPTION_PREFIX}{redemption_id}"},
+    }
+
+
+def _allocation_to_map(allocation: tuple[tuple[int, int], ...]) -> AttributeValueTypeDef:
+    return {"M": {str(expiry): {"N": str(points)} for expiry, points in allocation}}
+
+
+def _allocation_from_map(attribute: Mapping[str, Any]) -> tuple[tuple[int, int], ...]:
+    return tuple(sorted((int(expiry), int(value["N"])) for expiry, value in attribute["M"].items()))
+
+
+def redemption_to_item(redemption: Redemption) -> dict[str, AttributeValueTypeDef]:
+    """Encode a redemption as a DynamoDB item (keys included); its allocation is a map from lot
+    expiry (epoch seconds, as the key) to points."""
+    return {
+        **redemption_key(redemption.customer_id, redemption.redemption_id),
+        "customer_id": {"S": redemption.customer_id},
+        "redemption_id": {"S": redemption.redemption_id},
+        "points": {"N": str(redemption.points)},
+        "status": {"S": redemption.status.value},
+        "allocation": _allocation_to_map(redemption.allocation),
+        "hold_expires_at": {"N": str(redemption.hold_expires_at)},
+        "created_at": {"S": redemption.created_at},
+        "updated_at": {"S": redemption.updated_at},
+    }
+
+
+def redemption_from_item(item: Mapping[str, Any]) -> Redemption:
+    """Decode a DynamoDB item of a redemption.
+
+    Raises
+    ------
+    UnreadableItem
+        Naming the item's key and the attribute that is missing or has the wrong type or value.
+    """
+    status = _string(item, "status")
+    if status not in {member.value for member in RedemptionStatus}:
+        raise UnreadableItem(_item_key(item), f"attribute 'status' is unknown (got {status!r})")
+    try:
+        allocation = _allocation_from_map(item["allocation"])
+    except (KeyError, TypeError, ValueError):
+        raise UnreadableItem(
+            _item_key(item), "attribute 'allocation' is not a map of numbers"
+        ) from None
+    return Redemption(
+        customer_id=_string(item, "customer_id"),
+        redemption_id=_string(item, "redemption_id"),
+        points=_integer(item, "points"),
+        status=RedemptionStatus(status),
+        allocation=allocation,
+        hold_expires_at=_integer(item, "hold_expires_at"),
+        created_at=_string(item, "created_at"),
+        updated_at=_string(item, "updated_at"),
+    )
 
 
 def aggregate_key(customer_id: str) -> dict[str, AttributeValueTypeDef]:
@@ -178,7 +245,9 @@ def aggregate_to_item(aggregate: CustomerAggregate) -> dict[str, AttributeValueT
 
     The lots are a map from expiry (epoch seconds, as the key) to ``{"e": earned, "r":
     remaining}``: one-letter names, since a daily flyer's item holds hundreds of lots (decision
-    0007). A v1 aggregate (no lots) is written without ``lots``, as v1 wrote it.
+    0007). A v1 aggregate (no lots) is written without ``lots``, as v1 wrote it. ``arrears`` and
+    ``holds`` (a map from redemption id to ``{"p": points, "u": held until, "a": allocation}``)
+    are written only when there are any (decision 0013).
     """
     item: dict[str, AttributeValueTypeDef] = {
         **aggregate_key(aggregate.customer_id),
@@ -199,6 +268,19 @@ def aggregate_to_item(aggregate: CustomerAggregate) -> dict[str, AttributeValueT
         item["qualifying_points"] = {"N": str(aggregate.qualifying_points)}
     if aggregate.arrears:
         item["arrears"] = {"N": str(aggregate.arrears)}
+    if aggregate.holds:
+        item["holds"] = {
+            "M": {
+                hold.redemption_id: {
+                    "M": {
+                        "p": {"N": str(hold.points)},
+                        "u": {"N": str(hold.held_until)},
+                        "a": _allocation_to_map(hold.allocation),
+                    }
+                }
+                for hold in aggregate.holds
+            }
+        }
     # Sequence numbers reach 40 digits, beyond a DynamoDB number's 38: stored as a string and
     # only ever compared in Python.
     if aggregate.applied_sequence is not None:
@@ -220,8 +302,23 @@ def _lots_from(attribute: Mapping[str, Any] | None) -> tuple[Lot, ...] | None:
     return tuple(sorted(lots, key=lambda lot: lot.expires_at))
 
 
+def _holds_from(attribute: Mapping[str, Any] | None) -> tuple[Hold, ...]:
+    if attribute is None:
+        return ()
+    holds = [
+        Hold(
+            redemption_id,
+            int(value["M"]["p"]["N"]),
+            int(value["M"]["u"]["N"]),
+            _allocation_from_map(value["M"]["a"]),
+        )
+        for redemption_id, value in attribute["M"].items()
+    ]
+    return tuple(sorted(holds, key=lambda hold: (hold.held_until, hold.redemption_id)))
+
+
 def aggregate_from_item(item: Mapping[str, Any]) -> CustomerAggregate:
-    """Decode a DynamoDB item of a customer aggregate, v1 (no ``lots``) or with lots.
+    """Decode a DynamoDB item of a customer aggregate, v1 (no ``lots``) or with lots (and holds).
 
     Raises
     ------
@@ -237,6 +334,7 @@ def aggregate_from_item(item: Mapping[str, Any]) -> CustomerAggregate:
             lots=_lots_from(item.get("lots")),
             qualifying_points=int(item.get("qualifying_points", {}).get("N", points)),
             arrears=int(item.get("arrears", {}).get("N", 0)),
+            holds=_holds_from(item.get("holds")),
             applied_sequence=item.get("applied_sequence", {}).get("S"),
             applied_change_at=item.get("applied_change_at", {}).get("S"),
             version=int(item.get("version", {}).get("N", 0)),

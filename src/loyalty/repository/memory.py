@@ -11,15 +11,20 @@ from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary
 from loyalty.domain.clock import utc_now
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.domain.transactions import Transaction, TransactionStatus
-from loyalty.errors import AggregateConflict
+from loyalty.errors import AggregateConflict, RedemptionWriteConflict
 from loyalty.inbound.streams import lambda_stream_record
 from loyalty.repository.base import WriteOutcome
-from loyalty.repository.items import aggregate_to_item, transaction_to_item
+from loyalty.repository.items import (
+    aggregate_to_item,
+    redemption_to_item,
+    transaction_to_item,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterator
     from datetime import datetime
 
+    from loyalty.domain.redemptions import Redemption
     from loyalty.repository.base import OnUnreadable
 
 __all__ = ["InMemoryLoyaltyRepository"]
@@ -39,6 +44,7 @@ class InMemoryLoyaltyRepository:
         # Booking ids per customer, so reading one customer's ledger costs their transactions only.
         self._bookings: dict[str, set[str]] = {}
         self._aggregates: dict[str, CustomerAggregate] = {}
+        self._redemptions: dict[tuple[str, str], Redemption] = {}
         self._stream: list[dict[str, Any]] = []
         self._sequence = itertools.count(10**20)
         self.write_count = 0
@@ -196,3 +202,56 @@ class InMemoryLoyaltyRepository:
         if aggregate is None:
             return CustomerSummary.empty(customer_id, tiers)
         return aggregate.summary(at or utc_now(), tiers)
+
+    def get_redemption(self, customer_id: str, redemption_id: str) -> Redemption | None:
+        with self._lock:
+            return self._redemptions.get((customer_id, redemption_id))
+
+    def list_redemptions(self, customer_id: str) -> list[Redemption]:
+        with self._lock:
+            return [
+                redemption
+                for (customer, _), redemption in sorted(self._redemptions.items())
+                if customer == customer_id
+            ]
+
+    def get_redemption_state(
+        self, customer_id: str, redemption_id: str
+    ) -> tuple[Redemption | None, CustomerAggregate | None]:
+        with self._lock:
+            return (
+                self._redemptions.get((customer_id, redemption_id)),
+                self._aggregates.get(customer_id),
+            )
+
+    def save_redemption(
+        self,
+        redemption: Redemption,
+        expected: Redemption | None,
+        aggregate: CustomerAggregate,
+        expected_aggregate: CustomerAggregate,
+    ) -> None:
+        key = (redemption.customer_id, redemption.redemption_id)
+        with self._lock:
+            # One TransactWriteItems of two items: two write requests' worth, counted as one call.
+            self.write_count += 1
+            stored = self._redemptions.get(key)
+            current = self._aggregates.get(aggregate.customer_id)
+            redemption_ok = (
+                stored is None
+                if expected is None
+                else (stored is not None and stored.status is expected.status)
+            )
+            if (
+                not redemption_ok
+                or current is None
+                or current.version != expected_aggregate.version
+            ):
+                raise RedemptionWriteConflict(redemption.customer_id, redemption.redemption_id)
+            self._redemptions[key] = redemption
+            self._aggregates[aggregate.customer_id] = aggregate
+            self._emit(
+                None if stored is None else redemption_to_item(stored),
+                redemption_to_item(redemption),
+            )
+            self._emit(aggregate_to_item(current), aggregate_to_item(aggregate))

@@ -118,8 +118,11 @@ def reconcile_customer(
         # version, so the conditional write below fails and the customer is recomputed.
         expected = repository.get_aggregate(customer_id)
         transactions = repository.list_transactions(customer_id, on_unreadable=on_unreadable)
+        redemptions = repository.list_redemptions(customer_id)
         at = now()
-        ledger = reconciled(customer_id, transactions, expected, tiers=tiers, at=at)
+        ledger = reconciled(
+            customer_id, transactions, expected, redemptions=redemptions, tiers=tiers, at=at
+        )
         found = Drift(
             customer_id,
             0 if expected is None else expected.summary(at, tiers).points,
@@ -128,10 +131,13 @@ def reconcile_customer(
             version=None if expected is None else expected.version,
             upgrade=expected is not None and not expected.has_lots,
         )
-        stored_lots = () if expected is None else expected.lots
+        stored = None if expected is None else expected.settled(at)
         # A v1 aggregate (lots None) is never in step: it needs its lots rebuilt.
-        if stored_lots is not None and ledger.lots == tuple(
-            lot for lot in stored_lots if lot.counts_at(at)
+        if (stored is None and not ledger.lots and not ledger.holds) or (
+            stored is not None
+            and stored.lots is not None
+            and (stored.lots, stored.arrears, set(stored.holds))
+            == (ledger.lots, ledger.arrears, set(ledger.holds))
         ):
             return found
         in_flight = unapplied_changes(expected, transactions, at=at)

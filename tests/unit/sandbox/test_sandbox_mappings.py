@@ -18,8 +18,11 @@ from loyalty_sandbox.template import TemplateError, load_template
 STREAM_ARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/t/stream/2026"
 
 
-def stream_record(sequence: str, pk: str = "TXN#c-1", name: str = "INSERT") -> dict[str, Any]:
-    return {"eventName": name, "dynamodb": {"SequenceNumber": sequence, "Keys": {"pk": {"S": pk}}}}
+def stream_record(
+    sequence: str, pk: str = "TXN#c-1", name: str = "INSERT", sk: str = "BOOKING#b-1"
+) -> dict[str, Any]:
+    keys = {"pk": {"S": pk}, "sk": {"S": sk}}
+    return {"eventName": name, "dynamodb": {"SequenceNumber": sequence, "Keys": keys}}
 
 
 def test_the_sandbox_reads_the_mappings_it_emulates_from_the_sam_template() -> None:
@@ -37,7 +40,8 @@ def test_the_sandbox_reads_the_mappings_it_emulates_from_the_sam_template() -> N
     assert stream.bisect_on_function_error
     assert stream.maximum_retry_attempts >= 0
     assert EventFilter(stream.filter_patterns)(stream_record("1"))
-    assert not EventFilter(stream.filter_patterns)(stream_record("1", pk="AGG#c-1"))
+    assert not EventFilter(stream.filter_patterns)(stream_record("1", pk="AGG#c-1", sk="AGG"))
+    assert not EventFilter(stream.filter_patterns)(stream_record("1", sk="REDEEM#r-1"))
 
 
 def test_a_template_without_the_ingest_queue_is_refused_naming_the_resource() -> None:
