@@ -11,6 +11,7 @@ from loyalty_cli.commands import (
     demo,
     fake,
     ingest,
+    redeem,
     replay_dlq,
     revoke,
     sandbox,
@@ -26,14 +27,18 @@ __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="loyalty",
-    help="Operate the loyalty-points ledger: inspect customers, replay the DLQ, backfill "
-    "aggregates, import bookings, issue fake traffic.",
+    help="Operate the loyalty-points ledger: inspect customers, redeem points, replay the DLQ, "
+    "backfill aggregates, import bookings, issue fake traffic.",
     no_args_is_help=True,
     # Tracebacks only with --debug, plain (Rich's traceback module is slow to import and would
     # print local variables, which may hold secrets).
     pretty_exceptions_enable=False,
 )
 fake_app = typer.Typer(help="Fake test traffic.", no_args_is_help=True)
+redeem_app = typer.Typer(
+    help="Spend a customer's points: hold (reserve), spend (commit), release or refund (cancel).",
+    no_args_is_help=True,
+)
 
 
 def _print_version(value: bool) -> None:
@@ -74,6 +79,10 @@ _register(app, "replay-dlq", replay_dlq.replay_dlq)
 _register(app, "backfill", backfill.backfill)
 _register(fake_app, "issue", fake.issue)
 app.add_typer(fake_app, name="fake")
+_register(redeem_app, "reserve", redeem.reserve)
+_register(redeem_app, "commit", redeem.commit)
+_register(redeem_app, "cancel", redeem.cancel)
+app.add_typer(redeem_app, name="redeem")
 _register(app, "sandbox", sandbox.sandbox)
 _register(app, "demo", demo.demo)
 

@@ -58,6 +58,11 @@ def describe(error: BaseException, *, table: str | None = None) -> CliError:
         return CliError(f"{cause} ({error}; re-running is safe, ingest is idempotent)")
     if isinstance(error, errors.AmbiguousSourceQueue):
         return CliError(f"{error}; pass --queue-url or set LOYALTY_QUEUE_URL", EXIT_USAGE)
+    if isinstance(error, errors.InsufficientPoints):
+        return CliError(
+            f"customer {error.customer_id} has {error.available:,} spendable points, "
+            f"asked for {error.requested:,}"
+        )
     if isinstance(error, errors.ConfigurationError | errors.InvalidIdentifier):
         return CliError(str(error), EXIT_USAGE)
     if isinstance(error, errors.LoyaltyError):

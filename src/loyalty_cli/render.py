@@ -12,13 +12,14 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
     from rich.table import Table
 
+    from loyalty.domain.aggregates import CustomerSummary
+    from loyalty.domain.redemptions import Redemption
     from loyalty.domain.tiers import TierPolicy
     from loyalty.domain.transactions import Transaction
-    from loyalty.errors import UnreadableItem
     from loyalty.services.backfill import BackfillResult
     from loyalty.services.fake_traffic import FakeTraffic
     from loyalty.services.ingest import LinesResult
-    from loyalty.services.read import CustomerOverview
+    from loyalty.services.read import CustomerOverview, RedemptionAction
     from loyalty.services.replay import ReplayReport
     from loyalty.services.revoke import Revocation
     from loyalty_cli.context import CliContext
@@ -27,11 +28,14 @@ __all__ = [
     "ProgressBars",
     "format_duration",
     "lot_of",
+    "redemption_json",
+    "redemptions_table",
     "render_backfill",
     "render_fake_traffic",
     "render_ingest",
     "render_ledger",
     "render_overview",
+    "render_redemption",
     "render_replay",
     "render_revocation",
     "time_left",
@@ -114,6 +118,77 @@ def transactions_table(transactions: list[Transaction], now: float, *, title: st
     return table
 
 
+def redemption_json(redemption: Redemption, now: float) -> dict[str, Any]:
+    """A redemption as a JSON object, with its status at ``now`` (``EXPIRED``: a hold that timed
+    out) and where its points came from."""
+    from datetime import UTC, datetime
+
+    return {
+        "redemptionId": redemption.redemption_id,
+        "customerId": redemption.customer_id,
+        "points": redemption.points,
+        "status": redemption.status_at(datetime.fromtimestamp(now, UTC)).value,
+        "holdExpiresAt": redemption.hold_expires_at_iso,
+        "allocation": [
+            {"lot": lot_of(expiry), "points": points} for expiry, points in redemption.allocation
+        ],
+        "createdAt": redemption.created_at,
+        "updatedAt": redemption.updated_at,
+    }
+
+
+def _holds(redemptions: Sequence[Redemption], now: float) -> list[dict[str, Any]]:
+    """The holds still counting at ``now``: redemption id, points, hold expiry."""
+    return [
+        {
+            "redemptionId": r["redemptionId"],
+            "points": r["points"],
+            "holdExpiresAt": r["holdExpiresAt"],
+        }
+        for r in (redemption_json(redemption, now) for redemption in redemptions)
+        if r["status"] == "HELD"
+    ]
+
+
+def redemptions_table(redemptions: Sequence[Redemption], now: float) -> Table:
+    """A Rich table of redemptions in the given order; a hold shows when it times out."""
+    from datetime import UTC, datetime
+
+    from rich.table import Table
+
+    at = datetime.fromtimestamp(now, UTC)
+    table = Table(title="Redemptions", title_justify="left")
+    table.add_column("created (UTC)")
+    table.add_column("redemption", overflow="fold")
+    table.add_column("points", justify="right")
+    table.add_column("status")
+    table.add_column("hold expires")
+    for redemption in redemptions:
+        status = redemption.status_at(at)
+        held = status.value == "HELD"
+        table.add_row(
+            redemption.created_at,
+            redemption.redemption_id,
+            f"{redemption.points:,}",
+            status.value,
+            time_left(redemption.hold_expires_at, now) if held else "",
+        )
+    return table
+
+
+def _print_redemptions(
+    state: CliContext, redemptions: Sequence[Redemption], arrears: int, now: float
+) -> None:
+    console = state.console()
+    if redemptions:
+        console.print(redemptions_table(redemptions, now))
+    if arrears:
+        console.print(
+            f"arrears: {arrears:,} points revoked after they were spent; points that come back "
+            "(earnings, released holds, refunds) repay them before they can be spent"
+        )
+
+
 class ProgressBars:
     """A service's ``on_progress`` as one transient bar per stage on stderr.
 
@@ -157,29 +232,23 @@ class ProgressBars:
         self._state.confirm(question, yes=yes)
 
 
-def render_ledger(
-    state: CliContext,
-    customer: str,
-    ledger: list[Transaction],
-    limit: int,
-    unreadable: Sequence[UnreadableItem] = (),
-) -> None:
-    """``transactions``: the newest ``limit`` transactions (0: all), each with its lot, and the
-    ledger balance now."""
-    import time
-
+def render_ledger(state: CliContext, customer: str, overview: CustomerOverview, limit: int) -> None:
+    """``transactions``: the newest ``limit`` transactions (0: all), each with its lot, the
+    ledger balance now, the redemptions (holds with their timeout) and arrears."""
+    ledger, unreadable, now = overview.ledger, overview.unreadable, overview.at.timestamp()
     state.warn_unreadable(unreadable)
-    now = time.time()
     shown = ledger[:limit] if limit else ledger
-    # What the ledger counts now: ACTIVE points whose lot has not expired.
-    balance = sum(transaction.value for transaction in ledger if transaction.expires_at > now)
+    arrears = overview.summary.arrears
     if state.json:
         state.emit_json(
             {
                 "customerId": customer,
-                "balance": balance,
+                "balance": overview.balance,
                 "count": len(ledger),
                 "transactions": [transaction_json(t, now) for t in shown],
+                "holds": _holds(overview.redemptions, now),
+                "redemptions": [redemption_json(r, now) for r in overview.redemptions],
+                "arrears": arrears,
                 "unreadable": [str(error) for error in unreadable],
             }
         )
@@ -187,11 +256,12 @@ def render_ledger(
     console = state.console()
     if not ledger:
         console.print(f"No transactions for customer {customer}.")
-        return
-    console.print(transactions_table(shown, now, title=f"Transactions of {customer}"))
-    if len(shown) < len(ledger):
-        console.print(f"showing {len(shown)} of {len(ledger)} (use --limit 0 for all)")
-    console.print(f"ledger balance (ACTIVE, not yet expired): {balance:,} points")
+    else:
+        console.print(transactions_table(shown, now, title=f"Transactions of {customer}"))
+        if len(shown) < len(ledger):
+            console.print(f"showing {len(shown)} of {len(ledger)} (use --limit 0 for all)")
+        console.print(f"ledger balance (ACTIVE, not yet expired): {overview.balance:,} points")
+    _print_redemptions(state, overview.redemptions, arrears, now)
 
 
 def render_overview(
@@ -210,6 +280,8 @@ def render_overview(
                 "nextLevel": next_tier.value if next_tier else None,
                 "ledgerBalance": overview.balance,
                 "transactions": [transaction_json(t, now) for t in ledger[:last]],
+                "holds": _holds(overview.redemptions, now),
+                "redemptions": [redemption_json(r, now) for r in overview.redemptions],
                 "unreadable": [str(error) for error in overview.unreadable],
             }
         )
@@ -221,6 +293,9 @@ def render_overview(
     grid = Table.grid(padding=(0, 2))
     grid.add_row("customer", customer)
     grid.add_row("spendable points", f"{summary.points:,}")
+    grid.add_row("held points", f"{summary.held_points:,}")
+    if summary.arrears:
+        grid.add_row("arrears", f"{summary.arrears:,} (repaid first by points that come back)")
     grid.add_row("qualifying points", f"{summary.qualifying_points:,}")
     grid.add_row("tier", summary.tier.value)
     if next_tier is None:
@@ -246,6 +321,8 @@ def render_overview(
         )
     if ledger and last:
         console.print(transactions_table(ledger[:last], now, title="Latest transactions"))
+    if overview.redemptions:
+        console.print(redemptions_table(overview.redemptions, now))
 
 
 def render_revocation(state: CliContext, revocation: Revocation, *, dry_run: bool) -> None:
@@ -271,6 +348,48 @@ def render_revocation(state: CliContext, revocation: Revocation, *, dry_run: boo
         "revoked": f"Revoked booking {booking} of {customer} ({found.points:,} points).",
     }
     state.console().print(messages.get(outcome, f"Booking {booking} of {customer}: {outcome}."))
+
+
+_DONE = {"reserve": "Held", "commit": "Committed", "cancel": "Cancelled"}
+_WOULD = {"reserve": "would hold", "commit": "would commit", "cancel": "would cancel"}
+
+
+def render_redemption(
+    state: CliContext,
+    action: RedemptionAction,
+    redemption: Redemption,
+    summary: CustomerSummary | None,
+    *,
+    dry_run: bool,
+) -> None:
+    """``redeem``: the redemption as the call left it (or, on a dry run, would leave it, with the
+    customer's points then)."""
+    import time
+
+    now = time.time()
+    if state.json:
+        body = {"action": action, "dryRun": dry_run, **redemption_json(redemption, now)}
+        if summary is not None:
+            body["summary"] = summary.as_response()
+        state.emit_json(body)
+        return
+    status = redemption_json(redemption, now)["status"]
+    if status == "HELD":
+        status += f" until {redemption.hold_expires_at_iso}"
+    what = (
+        f"redemption {redemption.redemption_id} of {redemption.customer_id} "
+        f"({redemption.points:,} points, {status})"
+    )
+    console = state.console()
+    if dry_run:
+        console.print(f"Dry run: {_WOULD[action]} {what}; nothing was written.")
+    else:
+        console.print(f"{_DONE[action]} {what}.")
+    if summary is not None:
+        console.print(
+            f"then: {summary.points:,} spendable, {summary.held_points:,} held, "
+            f"{summary.arrears:,} arrears"
+        )
 
 
 # Outcomes of apply_booking summarised the way operators read them.
