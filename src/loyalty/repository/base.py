@@ -101,11 +101,11 @@ class LoyaltyRepository(Protocol):
         total_segments: int = 1,
         *,
         on_unreadable: OnUnreadable | None = None,
-    ) -> Iterator[Transaction | CustomerAggregate]:
-        """Yield every transaction and every aggregate in one segment of a parallel scan.
+    ) -> Iterator[Transaction | Redemption | CustomerAggregate]:
+        """Yield every transaction, redemption and aggregate in one segment of a parallel scan.
 
-        One pass reads both, so a reconciliation sees every customer with either (strongly
-        consistent). A transaction item that cannot be decoded is skipped and handed to
+        One pass reads them all, so a reconciliation sees every customer with any of them and
+        can compare the aggregate with the ledger and the redemptions (strongly consistent). A transaction item that cannot be decoded is skipped and handed to
         ``on_unreadable`` (default: logged).
         """
         ...

@@ -237,7 +237,7 @@ class DynamoDBLoyaltyRepository:
         total_segments: int = 1,
         *,
         on_unreadable: OnUnreadable | None = None,
-    ) -> Iterator[Transaction | CustomerAggregate]:
+    ) -> Iterator[Transaction | Redemption | CustomerAggregate]:
         paginator = self._client.get_paginator("scan")
         for page in paginator.paginate(
             TableName=self._table_name,
@@ -249,8 +249,8 @@ class DynamoDBLoyaltyRepository:
                 pk = str(item.get("pk", {}).get("S", ""))
                 sk = str(item.get("sk", {}).get("S", ""))
                 if sk.startswith(REDEMPTION_PREFIX):
-                    continue
-                if pk.startswith(TRANSACTION_PREFIX):
+                    yield redemption_from_item(item)
+                elif pk.startswith(TRANSACTION_PREFIX):
                     yield from _readable([item], on_unreadable)
                 elif pk.startswith(AGGREGATE_PREFIX):
                     yield aggregate_from_item(item)

@@ -153,11 +153,12 @@ class InMemoryLoyaltyRepository:
         total_segments: int = 1,
         *,
         on_unreadable: OnUnreadable | None = None,
-    ) -> Iterator[Transaction | CustomerAggregate]:
+    ) -> Iterator[Transaction | Redemption | CustomerAggregate]:
         # Items are kept decoded, so none is ever unreadable here.
         with self._lock:
-            snapshot: list[Transaction | CustomerAggregate] = [
+            snapshot: list[Transaction | Redemption | CustomerAggregate] = [
                 *(transaction for _, transaction in sorted(self._transactions.items())),
+                *(redemption for _, redemption in sorted(self._redemptions.items())),
                 *(aggregate for _, aggregate in sorted(self._aggregates.items())),
             ]
         for index, item in enumerate(snapshot):

@@ -15,14 +15,14 @@ customer with changes in flight is reported ``in_flight`` and left for the next 
 from __future__ import annotations
 
 import threading
-from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from loyalty.concurrency import run_all
 from loyalty.domain.aggregates import CustomerAggregate, reconciled, unapplied_changes
 from loyalty.domain.clock import Clock, utc_now
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
+from loyalty.domain.transactions import Transaction
 from loyalty.errors import AggregateConflict
 from loyalty.inbound.identifiers import require_identifier
 from loyalty.services.progress import OnProgress, no_progress
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from datetime import datetime
 
+    from loyalty.domain.redemptions import Redemption
     from loyalty.errors import UnreadableItem
     from loyalty.repository.base import LoyaltyRepository, OnUnreadable
 
@@ -131,14 +132,7 @@ def reconcile_customer(
             version=None if expected is None else expected.version,
             upgrade=expected is not None and not expected.has_lots,
         )
-        stored = None if expected is None else expected.settled(at)
-        # A v1 aggregate (lots None) is never in step: it needs its lots rebuilt.
-        if (stored is None and not ledger.lots and not ledger.holds) or (
-            stored is not None
-            and stored.lots is not None
-            and (stored.lots, stored.arrears, set(stored.holds))
-            == (ledger.lots, ledger.arrears, set(ledger.holds))
-        ):
+        if _in_step(expected, ledger, at):
             return found
         in_flight = unapplied_changes(expected, transactions, at=at)
         if in_flight:
@@ -153,6 +147,40 @@ def reconcile_customer(
     return replace(found, action="conflict")
 
 
+def _in_step(stored: CustomerAggregate | None, rebuilt: CustomerAggregate, at: datetime) -> bool:
+    """Whether the stored aggregate, settled at ``at``, has the lots, arrears and holds that the
+    ledger and the redemptions make (``rebuilt``). A v1 aggregate (no lots) never is."""
+    if stored is None:
+        return not rebuilt.lots and not rebuilt.holds
+    settled = stored.settled(at)
+    return settled.lots is not None and (settled.lots, settled.arrears, set(settled.holds)) == (
+        rebuilt.lots,
+        rebuilt.arrears,
+        set(rebuilt.holds),
+    )
+
+
+@dataclass
+class _Seen:
+    """What a scan met of one customer: their ACTIVE unexpired points folded into one
+    transaction per lot (all a rebuild reads of them), their redemptions, their aggregate."""
+
+    lots: dict[int, Transaction] = field(default_factory=dict)
+    redemptions: list[Redemption] = field(default_factory=list)
+    aggregate: CustomerAggregate | None = None
+
+    def add_lot(self, transaction: Transaction) -> None:
+        known = self.lots.get(transaction.expires_at)
+        points = transaction.points + (0 if known is None else known.points)
+        self.lots[transaction.expires_at] = replace(transaction, points=points)
+
+    def merge(self, other: _Seen) -> None:
+        for transaction in other.lots.values():
+            self.add_lot(transaction)
+        self.redemptions.extend(other.redemptions)
+        self.aggregate = self.aggregate or other.aggregate
+
+
 def scan_balances(
     repository: LoyaltyRepository,
     at: datetime,
@@ -161,38 +189,58 @@ def scan_balances(
     segments: int = 4,
     on_progress: OnProgress = no_progress,
     on_unreadable: OnUnreadable | None = None,
-) -> tuple[dict[str, int], dict[str, int]]:
-    """One parallel segmented scan of the table: ledger and stored spendable points at ``at``.
+) -> dict[str, bool]:
+    """One parallel segmented scan of the table: whether each customer's aggregate is in step.
 
-    One pass reads transactions and aggregates together, so every customer with either is seen,
-    including one whose transactions have all expired but whose aggregate still holds points.
-    A v1 aggregate (no lots) is returned with points -1 (always drift: backfill upgrades it).
+    One pass reads transactions, redemptions and aggregates together, so every customer with any
+    of them is seen, including one whose transactions have all expired but whose aggregate still
+    holds points. Like is compared with like: the aggregate's lots (earned and remaining),
+    arrears and active holds at ``at`` against those the ACTIVE transactions and the redemptions
+    make (:func:`~loyalty.domain.aggregates.reconciled`), so a customer who spent is in step. A
+    v1 aggregate (no lots) never is: backfill upgrades it. Returns customer id → in step.
     """
     lock = threading.Lock()
     scanned = [0]
     now = at.timestamp()
 
-    def scan(segment: int) -> tuple[Counter[str], dict[str, int]]:
-        ledger: Counter[str] = Counter()
-        stored: dict[str, int] = {}
+    def scan(segment: int) -> dict[str, _Seen]:
+        seen: dict[str, _Seen] = {}
         for item in repository.scan_table(segment, segments, on_unreadable=on_unreadable):
+            customer = seen.setdefault(item.customer_id, _Seen())
             if isinstance(item, CustomerAggregate):
-                stored[item.customer_id] = item.summary(at, tiers).points if item.has_lots else -1
-            elif item.expires_at > now:
-                ledger[item.customer_id] += item.value
+                customer.aggregate = item
+            elif isinstance(item, Transaction):
+                if item.expires_at > now and item.value:
+                    customer.add_lot(item)
+            else:
+                customer.redemptions.append(item)
             with lock:
                 scanned[0] += 1
                 on_progress("scanning", scanned[0], None)
-        return ledger, stored
+        return seen
 
-    ledger: Counter[str] = Counter()
-    stored: dict[str, int] = {}
+    # A customer's ledger items and aggregate have different keys, so may sit in any segments.
+    customers: dict[str, _Seen] = {}
     for outcome in run_all(scan, range(segments)):
         if isinstance(outcome, Exception):
             raise outcome
-        ledger.update(outcome[0])
-        stored.update(outcome[1])
-    return dict(ledger), stored
+        for customer_id, seen in outcome.items():
+            customers.setdefault(customer_id, _Seen()).merge(seen)
+    return {
+        customer_id: _in_step(
+            seen.aggregate,
+            reconciled(
+                customer_id,
+                seen.lots.values(),
+                seen.aggregate,
+                redemptions=seen.redemptions,
+                tiers=tiers,
+                at=at,
+            ),
+            at,
+        )
+        for customer_id, seen in customers.items()
+    }
 
 
 def backfill(
@@ -239,7 +287,7 @@ def backfill(
     if customer_id is not None:
         candidates, checked = [customer_id], 1
     else:
-        ledger, stored = scan_balances(
+        in_step = scan_balances(
             repository,
             now(),
             tiers=tiers,
@@ -247,10 +295,9 @@ def backfill(
             on_progress=on_progress,
             on_unreadable=skipped,
         )
-        customers = ledger.keys() | stored.keys()
-        # A customer with a ledger but no aggregate (-1) is checked too: the aggregate is missing.
-        candidates = sorted(c for c in customers if ledger.get(c, 0) != stored.get(c, -1))
-        checked = len(customers)
+        # Only those out of step are read again, one by one, to be checked and fixed.
+        candidates = sorted(customer for customer, ok in in_step.items() if not ok)
+        checked = len(in_step)
 
     def check(customer: str, *, fix: bool) -> Drift:
         return reconcile_customer(

@@ -4,12 +4,14 @@ against moto."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 
 from loyalty import CustomerAggregate, Lot, Tier, customer_summary, list_redemptions, reserve
+from tests.support.builders import active_transaction
 
 if TYPE_CHECKING:
     from loyalty import DynamoDBLoyaltyRepository
@@ -184,3 +186,24 @@ def test_arrears_are_shown_with_how_they_are_repaid(
     listed = cli("transactions", "c-2")
     assert "No transactions for customer c-2." in listed.stdout
     assert "arrears: 120 points revoked after they were spent" in listed.stdout
+
+
+def test_backfill_finds_no_drift_in_a_customer_who_spent_and_fixes_one_whose_holds_were_lost(
+    cli: Cli, repository: DynamoDBLoyaltyRepository
+) -> None:
+    assert cli("redeem", "reserve", "c-1", "r-1", "250", "--yes").exit_code == 0
+    assert cli("redeem", "commit", "c-1", "r-1", "--yes").exit_code == 0
+    assert cli("redeem", "reserve", "c-1", "r-2", "100", "--yes").exit_code == 0
+    # The ledger behind the aggregate of the fixture: what it earned, long enough ago.
+    for booking, points, expiry in (("b-1", 200, SOON), ("b-2", 300, LATER)):
+        earned = active_transaction("c-1", booking, points, expires_at=expiry)
+        repository.record_transaction(replace(earned, created_at="2026-01-01T00:00:00.000Z"))
+    assert cli.json("backfill", "--segments", "3", "--dry-run")["drifted"] == 0
+    stored = repository.get_aggregate("c-1")
+    assert stored is not None
+    restored = replace(stored, holds=(), version=stored.version + 1)  # the hold of r-2 is lost
+    repository.save_aggregate(restored, stored)
+    fixed = cli.json("backfill", "--segments", "3", "--yes")
+    assert [(c["customerId"], c["action"]) for c in fixed["customers"]] == [("c-1", "fixed")]
+    summary = customer_summary(repository, "c-1")
+    assert (summary.points, summary.held_points) == (150, 100)

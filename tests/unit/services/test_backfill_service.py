@@ -8,7 +8,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from loyalty import InMemoryLoyaltyRepository, Tier, TierPolicy
+from loyalty import (
+    AggregateCache,
+    InMemoryLoyaltyRepository,
+    Tier,
+    TierPolicy,
+    aggregate_stream_event,
+    cancel,
+    commit,
+    customer_summary,
+    reserve,
+)
 from loyalty.domain.aggregates import CustomerAggregate, Lot
 from loyalty.domain.clock import format_timestamp
 from loyalty.services.backfill import backfill, scan_balances
@@ -75,9 +85,83 @@ def test_one_scan_finds_ledgers_and_aggregates_including_customers_with_only_one
     earn(repository, "both", "b-2", 50, expires_at=int(NOW.timestamp()))  # expired at NOW
     store(repository, "both", 100)
     repository.save_aggregate(CustomerAggregate("written-by-v1", 10, Tier.BRONZE, None), None)
-    ledger, stored = scan_balances(repository, NOW, tiers=TIERS, segments=3)
-    assert ledger == {"ledger-only": 300, "both": 100}
-    assert stored == {"aggregate-only": 200, "both": 100, "written-by-v1": -1}
+    in_step = scan_balances(repository, NOW, tiers=TIERS, segments=3)
+    assert in_step == {
+        "ledger-only": False,
+        "aggregate-only": False,
+        "both": True,
+        "written-by-v1": False,
+    }
+
+
+class CountingRepository(InMemoryLoyaltyRepository):
+    """Counts the per-customer reads a check after the scan makes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.customer_reads: list[str] = []
+
+    def get_aggregate(self, customer_id: str) -> CustomerAggregate | None:
+        self.customer_reads.append(customer_id)
+        return super().get_aggregate(customer_id)
+
+
+def aggregated(repository: InMemoryLoyaltyRepository) -> None:
+    """The stream aggregator catches up with what was written, at NOW."""
+    event = repository.take_stream_event()
+    result = aggregate_stream_event(
+        event, repository, tiers=TIERS, now=clock, cache=AggregateCache()
+    )
+    assert result.response() == {"batchItemFailures": []}
+
+
+def test_customers_who_spent_held_got_refunds_or_owe_arrears_are_in_step_and_not_read_again() -> (
+    None
+):
+    repository = CountingRepository()
+    for customer in ("spent", "holding", "refunded", "owing"):
+        earn(repository, customer, "b-1", 300)
+        earn(repository, customer, "b-2", 200, expires_at=EXPIRY + 86_400)
+    aggregated(repository)
+    reserve(repository, "spent", "r-1", 350, now=clock)
+    commit(repository, "spent", "r-1", now=clock)
+    reserve(repository, "holding", "r-1", 100, now=clock)
+    reserve(repository, "holding", "r-timed-out", 50, now=lambda: NOW - timedelta(hours=1))
+    reserve(repository, "refunded", "r-1", 400, now=clock)
+    commit(repository, "refunded", "r-1", now=clock)
+    cancel(repository, "refunded", "r-1", now=clock)
+    reserve(repository, "owing", "r-1", 450, now=clock)
+    commit(repository, "owing", "r-1", now=clock)
+    repository.revoke_transaction(active_transaction("owing", "b-1", 300).revoked(NOW))
+    aggregated(repository)
+    assert customer_summary(repository, "owing", tiers=TIERS, at=NOW).arrears == 250
+    repository.customer_reads.clear()
+    result = backfill(repository, tiers=TIERS, now=clock)
+    assert (result.checked, result.drifted) == (4, ())
+    assert repository.customer_reads == []
+
+
+def test_an_aggregate_that_lost_a_redemptions_effect_is_found_by_the_scan_and_fixed(
+    repository: InMemoryLoyaltyRepository,
+) -> None:
+    earn(repository, "c-1", "b-1", 300)
+    aggregated(repository)
+    reserve(repository, "c-1", "r-spent", 100, now=clock)
+    commit(repository, "c-1", "r-spent", now=clock)
+    reserve(repository, "c-1", "r-held", 50, now=clock)
+    # A restore from an older copy: the aggregate as it was before both redemptions.
+    stored = repository.get_aggregate("c-1")
+    assert stored is not None
+    restored = replace(stored, lots=(Lot(EXPIRY, 300, 300),), holds=(), version=stored.version + 1)
+    repository.save_aggregate(restored, stored)
+    assert scan_balances(repository, NOW, tiers=TIERS) == {"c-1": False}
+    result = backfill(repository, tiers=TIERS, now=clock)
+    assert [(d.customer_id, d.stored, d.ledger, d.action) for d in result.drifted] == [
+        ("c-1", 300, 150, "fixed")
+    ]
+    summary = customer_summary(repository, "c-1", tiers=TIERS, at=NOW)
+    assert (summary.points, summary.held_points, summary.qualifying_points) == (150, 50, 300)
+    assert scan_balances(repository, NOW, tiers=TIERS) == {"c-1": True}
 
 
 def test_every_kind_of_drift_is_fixed_and_customers_in_step_are_left_alone(
