@@ -22,7 +22,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
 
 from loyalty import (
     AggregateCache,
@@ -51,13 +57,12 @@ if TYPE_CHECKING:
 
 CUSTOMERS = ["c-1", "c-2"]
 BOOKINGS = ["b-1", "b-2", "b-3", "b-4"]
-REDEMPTIONS = ["r-1", "r-2", "r-3", "r-4"]
+REDEMPTIONS = [f"r-{n}" for n in range(1, 7)]
 START = int(datetime(2026, 11, 24, 12, 0, tzinfo=UTC).timestamp())
 HOLD_TIMEOUT = 45
 # Lifetimes in tens of seconds so that several bookings share a lot and clock steps expire them.
 LIFETIMES = st.integers(1, 12).map(lambda n: n * 10)
 EARNED = st.integers(0, 60_000)
-SPENT = st.integers(1, 70_000)
 
 
 # -- the model, from the rules alone -----------------------------------------------------------
@@ -257,13 +262,24 @@ class RedemptionsOverTime(RuleBasedStateMachine):
 
     # -- the ledger ------------------------------------------------------------------------
 
+    @initialize(
+        earned=st.tuples(*(st.tuples(EARNED, LIFETIMES) for _ in CUSTOMERS)),
+    )
+    def customers_start_with_points(self, earned: tuple[tuple[int, int], ...]) -> None:
+        for customer, (points, lifetime) in zip(CUSTOMERS, earned, strict=True):
+            self.confirm_booking(customer, BOOKINGS[0], points, lifetime, caught_up=True)
+
     @rule(
         customer=st.sampled_from(CUSTOMERS),
         booking=st.sampled_from(BOOKINGS),
         points=EARNED,
         lifetime=LIFETIMES,
+        caught_up=st.booleans(),
     )
-    def confirm_booking(self, customer: str, booking: str, points: int, lifetime: int) -> None:
+    def confirm_booking(
+        self, customer: str, booking: str, points: int, lifetime: int, caught_up: bool
+    ) -> None:
+        """A booking confirmed; with ``caught_up`` the aggregator applies the stream right away."""
         transaction = Transaction(
             transaction_id=f"t-{customer}-{booking}",
             customer_id=customer,
@@ -278,6 +294,8 @@ class RedemptionsOverTime(RuleBasedStateMachine):
         if key not in self.ledger:  # a duplicate, or a confirm after a cancel, writes nothing
             self.ledger[key] = transaction
             self._collect(("earn", customer, transaction.expires_at, points))
+        if caught_up and self.delivered < len(self.stream):
+            self._deliver(len(self.stream) - self.delivered, 0)
 
     @rule(
         customer=st.sampled_from(CUSTOMERS),
@@ -314,7 +332,7 @@ class RedemptionsOverTime(RuleBasedStateMachine):
         self.repository.remove_transaction(customer, booking, by_ttl=True)
         self._collect()
 
-    @rule(seconds=st.sampled_from([1, 5, 10, 30, 44, 45, 60, 200]))
+    @rule(seconds=st.sampled_from([1, 2, 5, 10, 20, 44, 45, 60, 200]))
     def advance_clock(self, seconds: int) -> None:
         self.now += seconds
 
@@ -366,6 +384,20 @@ class RedemptionsOverTime(RuleBasedStateMachine):
         assert result.counts["applied"] == 0
         self._collect()
 
+    def _points(self, data: st.DataObject, customer: str) -> int:
+        """Any amount, or a share of what the model can spend (a little more, now and then)."""
+        spendable = self.model[customer].spendable(self.now)
+        share = st.integers(1, 12).map(lambda tenths: max(1, spendable * tenths // 10))
+        return data.draw(st.one_of(share, st.integers(1, 70_000)), label="points")
+
+    def _rid(self, data: st.DataObject, customer: str) -> str:
+        """A redemption id the customer used, or any (a new one, or unknown to commit/cancel)."""
+        used = sorted(self.model[customer].redemptions)
+        ids = st.sampled_from(REDEMPTIONS)
+        if not used:
+            return data.draw(ids, label="id")
+        return data.draw(st.one_of(st.sampled_from(used), st.sampled_from(used), ids), label="id")
+
     # -- redemption ----------------------------------------------------------------------------
 
     def _reserve(self, customer: str, rid: str, points: int) -> tuple[str, Any]:
@@ -392,28 +424,22 @@ class RedemptionsOverTime(RuleBasedStateMachine):
         else:
             assert actual == (kind, detail)
 
-    @rule(customer=st.sampled_from(CUSTOMERS), rid=st.sampled_from(REDEMPTIONS), points=SPENT)
-    def reserve_points(self, customer: str, rid: str, points: int) -> None:
+    @rule(customer=st.sampled_from(CUSTOMERS), data=st.data())
+    def reserve_points(self, customer: str, data: st.DataObject) -> None:
+        rid, points = self._rid(data, customer), self._points(data, customer)
         actual = self._reserve(customer, rid, points)
         self._check_reserve(self.model[customer].reserve(rid, points, self.now), actual, points)
         self._collect()
 
-    @rule(
-        customer=st.sampled_from(CUSTOMERS),
-        first=st.tuples(st.sampled_from(REDEMPTIONS), SPENT),
-        second=st.tuples(st.sampled_from(REDEMPTIONS), SPENT),
-        aggregator_instead=st.booleans(),
-    )
+    @rule(customer=st.sampled_from(CUSTOMERS), data=st.data(), aggregator_instead=st.booleans())
     def reserve_while_another_writer_lands(
-        self,
-        customer: str,
-        first: tuple[str, int],
-        second: tuple[str, int],
-        aggregator_instead: bool,
+        self, customer: str, data: st.DataObject, aggregator_instead: bool
     ) -> None:
         """Between the first reserve's read and its write, a second reserve (or the aggregator,
         with whatever is pending) writes the same aggregate: the first must retry on what that
         left, or, if it had nothing to write, answer as of its read."""
+        first = (self._rid(data, customer), self._points(data, customer))
+        second = (self._rid(data, customer), self._points(data, customer))
         model = self.model[customer]
         as_read = copy.deepcopy(model).reserve(*first, self.now)
         versions: list[int] = []
@@ -442,8 +468,9 @@ class RedemptionsOverTime(RuleBasedStateMachine):
             self._check_reserve(as_read, actual, first[1])
         self._collect()
 
-    @rule(customer=st.sampled_from(CUSTOMERS), rid=st.sampled_from(REDEMPTIONS))
-    def commit_redemption(self, customer: str, rid: str) -> None:
+    @rule(customer=st.sampled_from(CUSTOMERS), data=st.data())
+    def commit_redemption(self, customer: str, data: st.DataObject) -> None:
+        rid = self._rid(data, customer)
         actual = _outcome(lambda: commit(self.repository, customer, rid, now=self.clock))
         expected = self.model[customer].commit(rid, self.now)
         if expected == "COMMITTED":
@@ -453,8 +480,9 @@ class RedemptionsOverTime(RuleBasedStateMachine):
             assert actual == (expected, None)
         self._collect()
 
-    @rule(customer=st.sampled_from(CUSTOMERS), rid=st.sampled_from(REDEMPTIONS))
-    def cancel_redemption(self, customer: str, rid: str) -> None:
+    @rule(customer=st.sampled_from(CUSTOMERS), data=st.data())
+    def cancel_redemption(self, customer: str, data: st.DataObject) -> None:
+        rid = self._rid(data, customer)
         actual = _outcome(lambda: cancel(self.repository, customer, rid, now=self.clock))
         expected = self.model[customer].cancel(rid, self.now)
         if expected == "CANCELLED":
