@@ -6,11 +6,11 @@ clock moves on, so holds time out and lots expire. The booking changes reach the
 in random batches, late and some of them again; a reserve may lose the race against another
 reserve or against the aggregator between its read and its write.
 
-The model knows only the rules (docs/architecture.md, "Redemption"): lots of earned and remaining
-points by expiry; a hold takes points first-expiring-first-out and stops counting at its timeout,
-when its points go back to lots that still count; revoked points come out of their own lot, then
-first-expiring-first from the others, the rest is arrears; points coming back repay arrears
-first; a change reaches the read when the aggregator applies it. After every step every field of
+The model knows only the rules (decision 0013, the runbook's "Redemptions"): lots of earned and
+remaining points by expiry; a hold takes points first-expiring-first-out and stops counting at
+its timeout, when its points go back to lots that still count; revoked points come out of their
+own lot, then first-expiring-first from the others, the rest is arrears; points coming back repay
+arrears first; a change reaches the read when the aggregator applies it. After every step every field of
 every customer's read equals the model's, and nothing is negative or overspent.
 """
 
