@@ -2,6 +2,7 @@
 
 ``<!-- generated: booking-event-schema -->`` becomes the JSON Schema of ``BookingEvent``;
 ``<!-- generated: tier-changed-schema -->`` the JSON Schema of a ``TierChanged`` message body;
+``<!-- generated: openapi-document -->`` the OpenAPI document of the HTTP API;
 ``<!-- generated: cli-reference -->`` becomes the help of every ``loyalty`` command.
 """
 
@@ -23,6 +24,12 @@ def _tier_changed_schema() -> str:
     from loyalty.outbound.tier_changed import tier_changed_json_schema
 
     return "```json\n" + json.dumps(tier_changed_json_schema(), indent=2) + "\n```"
+
+
+def _openapi_document() -> str:
+    from loyalty.inbound.openapi import openapi_document
+
+    return "```json\n" + json.dumps(openapi_document(), indent=2) + "\n```"
 
 
 def _cli_reference() -> str:
@@ -50,6 +57,7 @@ def _cli_reference() -> str:
 _GENERATORS = {
     "<!-- generated: booking-event-schema -->": _booking_event_schema,
     "<!-- generated: tier-changed-schema -->": _tier_changed_schema,
+    "<!-- generated: openapi-document -->": _openapi_document,
     "<!-- generated: cli-reference -->": _cli_reference,
 }
 

@@ -54,6 +54,8 @@ _EXPORTS = {
     "RetriesExhausted": "loyalty.errors",
     "TransactionNotFound": "loyalty.errors",
     "get_points_response": "loyalty.inbound.api_gateway",
+    "openapi_document": "loyalty.inbound.openapi",
+    "redemption_response": "loyalty.inbound.redemption_requests",
     "PartialBatchResponse": "loyalty.inbound.batch_response",
     "Booking": "loyalty.inbound.booking",
     "BookingEvent": "loyalty.inbound.booking",
@@ -181,6 +183,12 @@ if TYPE_CHECKING:
     )
     from loyalty.inbound.identifiers import (
         validate_identifier as validate_identifier,
+    )
+    from loyalty.inbound.openapi import (
+        openapi_document as openapi_document,
+    )
+    from loyalty.inbound.redemption_requests import (
+        redemption_response as redemption_response,
     )
     from loyalty.inbound.sqs import (
         BookingMessage as BookingMessage,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
-from loyalty.domain.aggregates import CustomerAggregate
+from loyalty.domain.aggregates import CustomerAggregate, Lot
 from loyalty.domain.tiers import Tier
 from loyalty.repository.items import aggregate_to_item
 from tests.support.aws import REGION
@@ -21,6 +21,7 @@ from tests.support.builders import (
     LambdaContext,
     api_event,
     booking_body,
+    post_event,
     sqs_event,
     sqs_record,
     stream_record,
@@ -60,10 +61,21 @@ class DynamoDBCalls:
     def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         # LeadingKeys applies to every key a request touches, a batch's included.
         batch = params.get("RequestItems", {})
-        keys = [k for spec in batch.values() for k in spec.get("Keys", [])] or [
-            params.get("Key") or params.get("Item") or {}
+        keys = [k for spec in batch.values() for k in spec.get("Keys", [])]
+        if batch:
+            self.calls.extend((model.name, key.get("pk", {}).get("S", "")) for key in keys)
+            return
+        # IAM authorizes each item of a transaction as its own operation (Put as PutItem...).
+        transaction = [
+            (f"{operation}Item", spec.get("Key") or spec.get("Item") or {})
+            for item in params.get("TransactItems", [])
+            for operation, spec in item.items()
         ]
-        self.calls.extend((model.name, key.get("pk", {}).get("S", "")) for key in keys)
+        if transaction:
+            self.calls.extend((name, key.get("pk", {}).get("S", "")) for name, key in transaction)
+            return
+        key = params.get("Key") or params.get("Item") or {}
+        self.calls.append((model.name, key.get("pk", {}).get("S", "")))
 
     def assert_allowed_for(self, function: str) -> None:
         actions, patterns = table_grant(function)
@@ -124,6 +136,46 @@ def test_get_points_reads_only_what_its_role_allows(
     assert response["statusCode"] == 200
     assert calls.calls == [("GetItem", f"AGG#{customer}")]
     calls.assert_allowed_for("GetPointsFunction")
+
+
+def test_redemptions_read_and_write_only_what_their_role_allows(
+    dynamodb: DynamoDBClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOYALTY_ADMIN_GROUP", "loyalty-admins")
+    redemptions = reload("redemptions")
+    stored = CustomerAggregate("c-1", 500, Tier.BRONZE, (Lot(4_102_444_800, 500, 500),), 500)
+    redemptions.repository.save_aggregate(stored, None)
+    calls = DynamoDBCalls(redemptions.repository.client)
+    base = "/loyalty/{customerId}/redemptions"
+    requests = [
+        (base, {"customerId": "c-1"}, {"redemptionId": "r-1", "points": 100}, 201),
+        (base, {"customerId": "c-1"}, {"redemptionId": "r-1", "points": 100}, 201),
+        (base, {"customerId": "c-1"}, {"redemptionId": "r-2", "points": 900}, 409),
+        (
+            f"{base}/{{redemptionId}}/commit",
+            {"customerId": "c-1", "redemptionId": "r-1"},
+            None,
+            200,
+        ),
+        (
+            f"{base}/{{redemptionId}}/cancel",
+            {"customerId": "c-1", "redemptionId": "r-1"},
+            None,
+            200,
+        ),
+        (
+            f"{base}/{{redemptionId}}/cancel",
+            {"customerId": "c-1", "redemptionId": "r-9"},
+            None,
+            404,
+        ),
+    ]
+    for resource, parameters, body, status in requests:
+        event = post_event(resource, parameters, body, sub="c-1")
+        assert redemptions.handler(event, LambdaContext())["statusCode"] == status
+    assert {operation for operation, _ in calls.calls} == {"BatchGetItem", "PutItem"}
+    assert {pk for _, pk in calls.calls} == {"TXN#c-1", "AGG#c-1"}
+    calls.assert_allowed_for("RedemptionsFunction")
 
 
 def test_the_notifier_only_publishes_to_the_events_topic_its_role_names(

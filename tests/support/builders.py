@@ -6,6 +6,7 @@ sandbox all use the same shapes; the ones here carry this suite's fixed clock an
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ __all__ = [
     "booking_body",
     "fixed_clock",
     "http_api_event",
+    "post_event",
     "sqs_event",
     "sqs_record",
     "stream_record",
@@ -93,4 +95,50 @@ def http_api_event(
             "http": {"method": "GET", "path": f"/loyalty/{customer_id}"},
             "authorizer": {"jwt": {"claims": claims, "scopes": None}} if claims else {},
         },
+    }
+
+
+def post_event(
+    resource: str,
+    path_parameters: dict[str, str] | None,
+    body: Any,
+    *,
+    sub: str | None,
+    groups: Any = None,
+    http_api: bool = False,
+) -> dict[str, Any]:
+    """A POST proxy event for ``resource`` (a route template), REST (1.0) or HTTP API (2.0).
+
+    ``body`` is sent as JSON unless it is a string (sent as is) or None (no body).
+    """
+    path = resource
+    for name, value in (path_parameters or {}).items():
+        path = path.replace(f"{{{name}}}", value)
+    raw_body = body if isinstance(body, str) or body is None else json.dumps(body)
+    claims: dict[str, Any] = {}
+    if sub is not None:
+        claims["sub"] = sub
+    if groups is not None:
+        claims["cognito:groups"] = groups
+    if http_api:
+        return {
+            "version": "2.0",
+            "routeKey": f"POST {resource}",
+            "rawPath": path,
+            "pathParameters": path_parameters,
+            "body": raw_body,
+            "isBase64Encoded": False,
+            "requestContext": {
+                "http": {"method": "POST", "path": path},
+                "authorizer": {"jwt": {"claims": claims, "scopes": None}} if claims else {},
+            },
+        }
+    return {
+        "resource": resource,
+        "path": path,
+        "httpMethod": "POST",
+        "pathParameters": path_parameters,
+        "body": raw_body,
+        "isBase64Encoded": False,
+        "requestContext": {"authorizer": {"claims": claims}} if claims else {},
     }

@@ -5,7 +5,8 @@ SNS envelopes, attribute maps, send times and nesting: no exception escapes, eve
 reported by its message id with a reason that names a field, and every valid record is written.
 The read API gets arbitrary API Gateway events (REST and HTTP API shapes, and anything else): the
 answer is always a 200/4xx response, and no rendering of non-admin group names makes a caller
-admin.
+admin. The redemption routes get arbitrary events and bodies: always a documented status, a 400
+names the field.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from loyalty import (
     Tier,
     get_points_response,
     ingest_sqs_event,
+    redemption_response,
 )
 from loyalty.inbound.api_gateway import caller_groups
 from tests.support.builders import api_event, booking_body, fixed_clock, http_api_event, sqs_record
@@ -218,3 +220,56 @@ def test_no_rendering_of_non_admin_group_names_makes_a_caller_admin(names: list[
     ]
     for event in events:
         assert get_points_response(event, repository, admin_group=ADMIN)["statusCode"] == 403
+
+
+redemption_routes = st.sampled_from(
+    [
+        "/loyalty/{customerId}/redemptions",
+        "/loyalty/{customerId}/redemptions/{redemptionId}/commit",
+        "/loyalty/{customerId}/redemptions/{redemptionId}/cancel",
+    ]
+)
+reserve_bodies = st.fixed_dictionaries(
+    {},
+    optional={
+        "redemptionId": json_values | st.sampled_from(["r-1", "r#1", ""]),
+        "points": json_values | st.integers(-5, 5),
+        "extra": json_values,
+    },
+)
+
+
+@st.composite
+def redemption_events(draw: st.DrawFn) -> dict[str, Any]:
+    route = draw(redemption_routes)
+    event = draw(api_events)
+    body = draw(st.one_of(st.none(), raw_body(), reserve_bodies.map(json.dumps), json_values))
+    redemption_id = draw(st.sampled_from(["r-1", "r#1", ""]) | json_values)
+    if draw(st.booleans()):
+        event["version"] = "2.0"
+        event["routeKey"] = draw(st.sampled_from([f"POST {route}", f"GET {route}"]) | json_values)
+    else:
+        event["resource"] = route
+        event["httpMethod"] = draw(st.sampled_from(["POST", "GET"]) | json_values)
+    parameters = event.get("pathParameters")
+    if isinstance(parameters, dict):
+        parameters["redemptionId"] = redemption_id
+    event["body"] = body
+    event["isBase64Encoded"] = draw(st.booleans() | json_values)
+    return event
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.one_of(redemption_events(), json_values))
+def test_any_redemption_event_gets_a_documented_answer_and_a_400_names_its_field(
+    event: Any,
+) -> None:
+    repository = InMemoryLoyaltyRepository()
+    response = redemption_response(event, repository, admin_group=ADMIN, now=fixed_clock)
+    assert response["statusCode"] in {201, 200, 400, 401, 403, 404, 409, 503}
+    body = json.loads(response["body"])
+    assert isinstance(body, dict)
+    if response["statusCode"] >= 400:
+        assert body["message"]
+    if response["statusCode"] == 400 and "field" in body:
+        assert body["field"] in {"body", "customerId", "redemptionId", "points", "extra"}

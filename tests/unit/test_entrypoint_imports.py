@@ -48,7 +48,9 @@ def _loaded_packages(entrypoint: str) -> set[str]:
     return {name.split(".")[0] for name in json.loads(result.stdout)}
 
 
-@pytest.mark.parametrize("entrypoint", ["ingest", "aggregate", "get_points", "notify"])
+@pytest.mark.parametrize(
+    "entrypoint", ["ingest", "aggregate", "get_points", "notify", "redemptions"]
+)
 def test_an_entrypoint_loads_no_boto3_cli_sandbox_or_test_code(entrypoint: str) -> None:
     loaded = _loaded_packages(entrypoint)
     assert {"loyalty", "botocore"} <= loaded

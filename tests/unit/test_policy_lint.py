@@ -10,6 +10,7 @@ ROLES = {
     "AggregateFunctionRole/aggregate",
     "GetPointsFunctionRole/get-points",
     "NotifyFunctionRole/notify",
+    "RedemptionsFunctionRole/redemptions",
 }
 
 

@@ -23,7 +23,10 @@ FUNCTIONS = {
     "AggregateFunction": "aggregate.handler",
     "GetPointsFunction": "get_points.handler",
     "NotifyFunction": "notify.handler",
+    "RedemptionsFunction": "redemptions.handler",
 }
+# Functions behind the Cognito-authorised API: they decide who may act on which customer.
+API_FUNCTIONS = {"GetPointsFunction", "RedemptionsFunction"}
 
 # What each function may do, exactly; nothing else is granted.
 EXPECTED_ACTIONS = {
@@ -44,6 +47,8 @@ EXPECTED_ACTIONS = {
         "sqs:SendMessage",
     },
     "GetPointsFunction": {"dynamodb:GetItem"},
+    # Each Put of a TransactWriteItems is authorized as dynamodb:PutItem.
+    "RedemptionsFunction": {"dynamodb:BatchGetItem", "dynamodb:PutItem"},
     "NotifyFunction": {
         "dynamodb:DescribeStream",
         "dynamodb:GetRecords",
@@ -60,10 +65,16 @@ COMMON_ACTIONS = {
     "xray:PutTelemetryRecords",
     "ssm:GetParameter",
 }
+# One statement per function grants its item actions, on the partition key prefixes it uses.
 TABLE_ITEM_ACTIONS = {
-    "IngestFunction": ({"dynamodb:PutItem", "dynamodb:UpdateItem"}, f"{TRANSACTION_PREFIX}*"),
-    "AggregateFunction": ({"dynamodb:BatchGetItem", "dynamodb:PutItem"}, f"{AGGREGATE_PREFIX}*"),
-    "GetPointsFunction": ({"dynamodb:GetItem"}, f"{AGGREGATE_PREFIX}*"),
+    "IngestFunction": ({"dynamodb:PutItem", "dynamodb:UpdateItem"}, [f"{TRANSACTION_PREFIX}*"]),
+    "AggregateFunction": ({"dynamodb:BatchGetItem", "dynamodb:PutItem"}, [f"{AGGREGATE_PREFIX}*"]),
+    "GetPointsFunction": ({"dynamodb:GetItem"}, [f"{AGGREGATE_PREFIX}*"]),
+    # A redemption's REDEEM# item lives under the customer's TXN#; its aggregate under AGG#.
+    "RedemptionsFunction": (
+        {"dynamodb:BatchGetItem", "dynamodb:PutItem"},
+        [f"{TRANSACTION_PREFIX}*", f"{AGGREGATE_PREFIX}*"],
+    ),
 }
 # Actions that IAM only grants on "*" (they have no resource type).
 RESOURCELESS_ACTIONS = {
@@ -169,12 +180,12 @@ def test_data_actions_are_never_granted_on_every_resource(function: str) -> None
 
 @pytest.mark.parametrize("function", TABLE_ITEM_ACTIONS)
 def test_table_item_access_is_scoped_to_the_functions_key_prefix(function: str) -> None:
-    expected_actions, prefix = TABLE_ITEM_ACTIONS[function]
+    expected_actions, prefixes = TABLE_ITEM_ACTIONS[function]
     on_table = [s for s in statements(function) if s["Resource"] == get_att("LedgerTable", "Arn")]
     assert len(on_table) == 1
     (statement,) = on_table
     assert set(as_list(statement["Action"])) == expected_actions
-    assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [prefix]}}
+    assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": prefixes}}
 
 
 def test_the_aggregate_reads_only_the_ledger_stream_and_sends_only_to_its_failure_queue() -> None:
@@ -234,6 +245,7 @@ def test_ingest_consumes_only_its_own_queue() -> None:
         ("AggregateFunction", "AggregateLogGroup"),
         ("GetPointsFunction", "GetPointsLogGroup"),
         ("NotifyFunction", "NotifyLogGroup"),
+        ("RedemptionsFunction", "RedemptionsLogGroup"),
     ],
 )
 def test_each_function_writes_only_to_its_own_log_group(function: str, log_group: str) -> None:
@@ -344,6 +356,34 @@ def test_the_queue_subscribes_raw_to_every_booking_message_and_filters_none() ->
     assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": ref("BookingTopicArn")}}
 
 
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        ("Reserve", "/loyalty/{customerId}/redemptions"),
+        ("Commit", "/loyalty/{customerId}/redemptions/{redemptionId}/commit"),
+        ("Cancel", "/loyalty/{customerId}/redemptions/{redemptionId}/cancel"),
+    ],
+)
+def test_the_redemption_routes_are_posts_on_the_cognito_authorised_api(
+    name: str, path: str
+) -> None:
+    assert event("RedemptionsFunction", name) == {
+        "Type": "Api",
+        "Properties": {"RestApiId": ref("LoyaltyApi"), "Path": path, "Method": "POST"},
+    }
+    assert set(RESOURCES["RedemptionsFunction"]["Properties"]["Events"]) == {
+        "Reserve",
+        "Commit",
+        "Cancel",
+    }
+
+
+def test_the_hold_timeout_is_a_parameter_of_fifteen_minutes_by_default() -> None:
+    assert TEMPLATE["Parameters"]["HoldTimeoutSeconds"]["Default"] == 900
+    variables = environment("RedemptionsFunction")
+    assert variables["LOYALTY_HOLD_TIMEOUT_SECONDS"] == ref("HoldTimeoutSeconds")
+
+
 def test_the_read_api_requires_a_cognito_identity() -> None:
     auth = RESOURCES["LoyaltyApi"]["Properties"]["Auth"]
     assert auth["DefaultAuthorizer"] == "CognitoAuthorizer"
@@ -365,7 +405,8 @@ def test_each_function_is_configured_through_its_environment(function: str) -> N
     assert variables["LOYALTY_FAKE_TTL_SECONDS"] == ref("FakeTtlSeconds")
     assert variables["LOYALTY_CONFIG_PARAMETER"] == ref("ConfigParameterName")
     assert variables["POWERTOOLS_SERVICE_NAME"].startswith("loyalty-")
-    assert ("LOYALTY_ADMIN_GROUP" in variables) == (function == "GetPointsFunction")
+    assert ("LOYALTY_ADMIN_GROUP" in variables) == (function in API_FUNCTIONS)
+    assert ("LOYALTY_HOLD_TIMEOUT_SECONDS" in variables) == (function == "RedemptionsFunction")
     assert ("LOYALTY_EVENTS_TOPIC_ARN" in variables) == (function == "NotifyFunction")
 
 
@@ -392,8 +433,9 @@ def test_the_template_defaults_are_a_valid_configuration(function: str) -> None:
     assert settings.policy.tiers == DEFAULT_TIER_POLICY
     assert settings.policy.expiry.fake.total_seconds() == 86_400
     assert settings.metrics_namespace == "Loyalty"
-    expected_admin = "loyalty-admins" if function == "GetPointsFunction" else None
+    expected_admin = "loyalty-admins" if function in API_FUNCTIONS else None
     assert settings.admin_group == expected_admin
+    assert settings.hold_timeout.total_seconds() == 900
 
 
 def test_the_functions_use_the_layer_built_for_their_architecture() -> None:
