@@ -4,13 +4,16 @@ moto answers ``ReturnConsumedCapacity`` with a constant (1.0 for any write, 0.5 
 whatever the item size) and reports nothing for a failed conditional write, so write units are
 computed here from item sizes with DynamoDB's rule instead: a write consumes 1 WCU per started
 KB of the larger of the item before and after it, at least 1, and a write whose condition fails
-still consumes them (sized on the stored item, or the attempted one for a put).
+still consumes them (sized on the stored item, or the attempted one for a put). An item written
+in a ``TransactWriteItems`` costs twice that (DynamoDB prepares and commits it); a cancelled
+transaction is counted as if it had committed, an upper bound.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import random
 import time
 from contextlib import contextmanager
 from decimal import Decimal
@@ -37,6 +40,7 @@ REGION = "eu-west-1"
 
 __all__ = [
     "READ_OPERATIONS",
+    "TRANSACTION_OPERATIONS",
     "WRITE_OPERATIONS",
     "CostMeter",
     "canned_answer",
@@ -48,8 +52,11 @@ __all__ = [
 ]
 
 WRITE_OPERATIONS = ("PutItem", "UpdateItem", "DeleteItem")
+TRANSACTION_OPERATIONS = ("TransactWriteItems",)
 READ_OPERATIONS = ("GetItem", "BatchGetItem", "Query", "Scan")
 _KB = 1024
+_TRANSACTIONAL = 2
+"""Write units of an item in a transaction, per unit of the same write on its own."""
 
 
 def dynamodb_client(*, endpoint_url: str | None = None, validate: bool = False) -> DynamoDBClient:
@@ -111,15 +118,22 @@ class CostMeter:
     one item would blur the before and after images.
     """
 
-    def __init__(self, client: DynamoDBClient) -> None:
+    def __init__(self, client: DynamoDBClient, *, endpoint_url: str | None = None) -> None:
         self.requests = RequestCounter(client)
         self.write_units = 0
-        self._peek = dynamodb_client()
+        self.consistent_reads = 0
+        self.transaction_items = 0
+        self._peek = dynamodb_client(endpoint_url=endpoint_url)
         self._keys: dict[str, list[str]] = {}
         events = client.meta.events
         for operation in WRITE_OPERATIONS:
             events.register(f"before-parameter-build.dynamodb.{operation}", self._before)
             events.register(f"after-call.dynamodb.{operation}", self._after)
+        for operation in TRANSACTION_OPERATIONS:
+            events.register(f"before-parameter-build.dynamodb.{operation}", self._before_many)
+            events.register(f"after-call.dynamodb.{operation}", self._after_many)
+        for operation in READ_OPERATIONS:
+            events.register(f"before-parameter-build.dynamodb.{operation}", self._read)
 
     @property
     def calls(self) -> Counter[str]:
@@ -127,7 +141,7 @@ class CostMeter:
 
     @property
     def writes(self) -> int:
-        return sum(self.calls[name] for name in WRITE_OPERATIONS)
+        return sum(self.calls[name] for name in (*WRITE_OPERATIONS, *TRANSACTION_OPERATIONS))
 
     @property
     def reads(self) -> int:
@@ -136,6 +150,32 @@ class CostMeter:
     def reset(self) -> None:
         self.requests.reset()
         self.write_units = 0
+        self.consistent_reads = 0
+        self.transaction_items = 0
+
+    def _read(self, params: Mapping[str, Any], **_: Any) -> None:
+        requests = params.get("RequestItems", {}).values() if "RequestItems" in params else [params]
+        if any(request.get("ConsistentRead") for request in requests):
+            self.consistent_reads += 1
+
+    def _before_many(self, params: Mapping[str, Any], context: dict[str, Any], **_: Any) -> None:
+        writes = []
+        for action in params["TransactItems"]:
+            ((kind, write),) = action.items()
+            if kind == "ConditionCheck":
+                continue
+            table = write["TableName"]
+            key = self._key(table, write)
+            attempted = item_size(write["Item"]) if "Item" in write else 0
+            writes.append((table, key, self._stored_size(table, key), attempted))
+        self.transaction_items += len(writes)
+        context["bench_writes"] = writes
+
+    def _after_many(self, parsed: Mapping[str, Any], context: dict[str, Any], **_: Any) -> None:
+        cancelled = parsed.get("Error", {}).get("Code") == "TransactionCanceledException"
+        for table, key, before, attempted in context["bench_writes"]:
+            after = attempted if cancelled else self._stored_size(table, key)
+            self.write_units += _TRANSACTIONAL * write_units(before, after)
 
     def _key(self, table: str, params: Mapping[str, Any]) -> dict[str, Any]:
         if "Key" in params:
@@ -162,20 +202,21 @@ class CostMeter:
         self.write_units += write_units(before, after)
 
 
-def _sleep_before_send(delay: float) -> Any:
+def _sleep_before_send(delay: float, jitter: float) -> Any:
     def sleep(**_: Any) -> None:
-        time.sleep(delay)
+        time.sleep(max(0.0, random.uniform(delay - jitter, delay + jitter)))
 
     return sleep
 
 
 @contextmanager
-def inject_delay(client: DynamoDBClient, seconds: float) -> Iterator[None]:
-    """Make every request of ``client`` take ``seconds`` longer, like a network round trip.
+def inject_delay(client: DynamoDBClient, seconds: float, jitter: float = 0.0) -> Iterator[None]:
+    """Make every request of ``client`` take ``seconds`` ± ``jitter`` (uniform) longer, like a
+    network round trip.
 
     Registered first on ``before-send`` so it runs before moto's handler answers the request.
     """
-    handler = _sleep_before_send(seconds)
+    handler = _sleep_before_send(seconds, jitter)
     client.meta.events.register_first("before-send.dynamodb.*", handler, unique_id="bench-delay")
     try:
         yield

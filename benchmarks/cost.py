@@ -81,6 +81,9 @@ class RequestCost:
     writes: int
     write_units: int
     calls: dict[str, int]
+    consistent_reads: int = 0
+    transaction_items: int = 0
+    """Items written in transactions (each costs twice a single write's units)."""
 
     @property
     def requests(self) -> int:
@@ -88,7 +91,14 @@ class RequestCost:
 
     @classmethod
     def of(cls, meter: CostMeter) -> RequestCost:
-        return cls(meter.reads, meter.writes, meter.write_units, dict(meter.calls))
+        return cls(
+            meter.reads,
+            meter.writes,
+            meter.write_units,
+            dict(meter.calls),
+            meter.consistent_reads,
+            meter.transaction_items,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from benchmarks.latency import latency_figures
 from benchmarks.lots import lot_figures
 from benchmarks.overhead import overhead_figures
 from benchmarks.pricing import pricing_figures
+from benchmarks.redemptions import redemption_figures
 from benchmarks.sandbox import sandbox_figures
 from benchmarks.startup import layer_figures, startup_figures
 
@@ -39,6 +40,8 @@ GOALS = (
     ("cold start, init + 1st call, next to the floor and the peer (reported)", "cold start", "init + 1st call: "),
     ("sandbox end to end: >= 2x the issue's 55 events/s", "sandbox", "end to end"),
     ("cost per million bookings (printed)", "cost", "per 1M bookings: total"),
+    ("redemption: 1 TransactWriteItems of 2 items + at most 1 consistent read per call", "redemption", "per call: "),
+    ("redemption: conflicts and latency, N concurrent reserves, 10 ms per call (reported)", "redemption", "http, 10 ms: "),
 )  # fmt: skip
 """The issue's goals, each with the rows of this run that measure it."""
 
@@ -147,6 +150,7 @@ def run_figures(*, quick: bool) -> list[Figure]:
     return [
         *cost_figures(),
         *lot_figures(),
+        *redemption_figures(repeats=repeats),
         *latency_figures(repeats=repeats),
         *client_cpu_figures(rounds=repeats),
         *overhead_figures(seconds=0.3 if quick else 1.0),

@@ -112,6 +112,11 @@ _HAPPENED = {
     "ingest_batches": "ingest invocations",
     "aggregate_batches": "aggregate invocations",
     "tier_changes": "TierChanged events published",
+    "redemptions_committed": "redemptions committed (points spent)",
+    "redemptions_cancelled": "redemptions cancelled (hold released)",
+    "redemptions_timed_out": "holds timed out before their commit",
+    "redemptions_refused": "reserves refused for lack of points",
+    "arrears": "points in arrears at the end (revoked after spending)",
 }
 
 
@@ -121,14 +126,21 @@ def print_demo_report(console: Console, report: DemoReport, tiers: TierPolicy) -
     from rich.table import Table
 
     customers = Table(title="Customers", header_style="bold")
-    for column in ("customer", "points", "tier", "to next tier", "progress", "as expected"):
-        customers.add_column(column, justify="right" if column == "points" else "left")
+    columns = ("customer", "points", "arrears", "tier", "to next tier", "progress", "as expected")
+    for column in columns:
+        customers.add_column(column, justify="right" if column in {"points", "arrears"} else "left")
     for row in report.customers:
-        _, done, span = tiers.progress(row["points"])
-        ok = (row["points"], row["level"]) == (row["expectedPoints"], row["expectedLevel"])
+        # The tier follows qualifying points, which spending does not lower.
+        _, done, span = tiers.progress(row["qualifyingPoints"])
+        ok = (row["points"], row["level"], row["arrears"]) == (
+            row["expectedPoints"],
+            row["expectedLevel"],
+            row["expectedArrears"],
+        )
         customers.add_row(
             row["customerId"],
             f"{row['points']:,}",
+            f"{row['arrears']:,}" if row["arrears"] else "-",
             row["level"],
             f"{row['remainingPoints']:,}" if row["remainingPoints"] else "-",
             ProgressBar(total=span, completed=done, width=20),

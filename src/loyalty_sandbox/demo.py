@@ -1,8 +1,11 @@
 """The demo: a scenario's traffic through a running sandbox, then a check of the final state.
 
-:func:`run_demo` publishes the scenario's two waves, waits for the pipeline to drain and the fake
-points to expire (read punctually, while the TTL sweeper has not deleted them yet) and then for
-the TTL deletions, repairs and replays the poison message from the dead-letter queue, and
+:func:`run_demo` publishes the scenario's first wave and lets the spender redeem (held,
+committed, cancelled, a hold left to time out, a reserve refused for lack of points, the rest
+spent), publishes the second wave (which cancels a booking whose points were spent), waits for
+the pipeline to drain and the fake points to expire (read punctually, while the TTL sweeper has
+not deleted them yet) and then for the TTL deletions, reads the spender's arrears before and
+after a late earning, repairs and replays the poison message from the dead-letter queue, and
 compares what the ledger and the aggregates hold with what the scenario implies. It prints
 nothing: progress goes to ``on_progress`` and notes to ``on_note``, so any front end can show it.
 """
@@ -13,27 +16,40 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from loyalty.errors import InvalidBookingMessage
+from loyalty.domain.redemptions import RedemptionStatus
+from loyalty.errors import (
+    HoldExpired,
+    InsufficientPoints,
+    InvalidBookingMessage,
+    LoyaltyError,
+    RedemptionNotFound,
+)
 from loyalty.inbound.sqs import lambda_sqs_record, parse_sqs_record
 from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
+from loyalty.services.redemptions import cancel, commit, get_redemption, reserve
 from loyalty.settings import Settings
 from loyalty_sandbox.scenario import POISON_AMOUNT, repair_poison
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from loyalty.domain.aggregates import CustomerSummary
     from loyalty.domain.events import TierChanged
+    from loyalty.domain.redemptions import Redemption
     from loyalty.domain.tiers import TierPolicy
     from loyalty.publishing import SnsBookingMessage
     from loyalty_sandbox.engine import Sandbox
-    from loyalty_sandbox.scenario import Scenario
+    from loyalty_sandbox.scenario import Scenario, Spending
 
 __all__ = ["DemoCheck", "DemoError", "DemoProgress", "DemoReport", "run_demo", "tier_policy"]
 
 _PUBLISH_BATCH = 10  # SNS PublishBatch takes at most 10 entries
 _MAX_BACKLOG = 150  # moto's SQS slows down with a deep queue; publish no faster than ingest
+_SHORT_HOLD = timedelta(seconds=2)
+"""The timeout of the hold left to lapse: it times out while the second wave runs."""
 
 
 class DemoError(Exception):
@@ -210,6 +226,200 @@ class _Pipeline:
             time.sleep(0.2)
 
 
+def _held(summary: CustomerSummary) -> str:
+    return f"{summary.points:,} spendable, {summary.held_points:,} held"
+
+
+class _Spender:
+    """The spender's redemptions, each step read back and checked against the scenario's rules.
+
+    A library error where the rules expect success fails that step's check (with the error as
+    its evidence) instead of ending the demo.
+    """
+
+    def __init__(self, running: Sandbox, spending: Spending) -> None:
+        self.repository = _repository(running)
+        self.tiers = tier_policy(running)
+        self.spending = spending
+        self.customer = spending.customer_id
+        self.counts: Counter[str] = Counter()
+        self.checks: list[DemoCheck] = []
+        self.timing_out: Redemption | None = None
+
+    def _read(self) -> CustomerSummary:
+        return self.repository.get_summary(self.customer, self.tiers)
+
+    def _step(self, name: str, step: Callable[[], tuple[bool, str]]) -> None:
+        try:
+            ok, detail = step()
+        except LoyaltyError as error:
+            ok, detail = False, f"{type(error).__name__}: {error}"
+        self.checks.append(DemoCheck(name, ok, detail))
+
+    def _count(self, redemption: Redemption) -> Redemption:
+        self.counts[redemption.status.value] += 1
+        return redemption
+
+    def redeem(self) -> None:
+        """After the first wave: hold and commit, hold and cancel, hold to time out, be refused
+        for lack of points, and spend the rest."""
+        spending, earned = self.spending, self.spending.earned_first
+        self._step("a hold counted as held until its commit spent it", self._hold_and_commit)
+        self._step("a cancelled hold gave its points back", self._hold_and_cancel)
+        self._step(
+            "a reserve for more points than spendable was refused and recorded nothing",
+            self._hold_to_time_out_and_be_refused,
+        )
+
+        def spend_the_rest() -> tuple[bool, str]:
+            reserve(
+                self.repository,
+                self.customer,
+                "redeem-rest",
+                spending.spent_rest,
+                tiers=self.tiers,
+            )
+            spent = commit(self.repository, self.customer, "redeem-rest", tiers=self.tiers)
+            self._count(spent)
+            after = self._read()
+            wanted = (0, spending.timed_out)
+            return (
+                spent.status is RedemptionStatus.COMMITTED
+                and (after.points, after.held_points) == wanted,
+                f"{spending.spent:,} of {earned:,} spent: {_held(after)}",
+            )
+
+        self._step("the spender spent everything not held", spend_the_rest)
+
+    def _hold_and_commit(self) -> tuple[bool, str]:
+        spending = self.spending
+        held = reserve(
+            self.repository,
+            self.customer,
+            "redeem-committed",
+            spending.committed,
+            tiers=self.tiers,
+        )
+        during = self._read()
+        spent = self._count(
+            commit(self.repository, self.customer, "redeem-committed", tiers=self.tiers)
+        )
+        after = self._read()
+        left = spending.earned_first - spending.committed
+        return (
+            held.status is RedemptionStatus.HELD
+            and (during.points, during.held_points) == (left, spending.committed)
+            and spent.status is RedemptionStatus.COMMITTED
+            and (after.points, after.held_points) == (left, 0),
+            f"{spending.committed:,} held: {_held(during)}; committed: {_held(after)}",
+        )
+
+    def _hold_and_cancel(self) -> tuple[bool, str]:
+        spending = self.spending
+        before = spending.earned_first - spending.committed
+        reserve(
+            self.repository,
+            self.customer,
+            "redeem-cancelled",
+            spending.cancelled,
+            tiers=self.tiers,
+        )
+        during = self._read()
+        released = self._count(
+            cancel(self.repository, self.customer, "redeem-cancelled", tiers=self.tiers)
+        )
+        after = self._read()
+        return (
+            (during.points, during.held_points) == (before - spending.cancelled, spending.cancelled)
+            and released.status is RedemptionStatus.CANCELLED
+            and (after.points, after.held_points) == (before, 0),
+            f"{spending.cancelled:,} held: {_held(during)}; cancelled: {_held(after)}",
+        )
+
+    def _hold_to_time_out_and_be_refused(self) -> tuple[bool, str]:
+        spending = self.spending
+        self.timing_out = reserve(
+            self.repository,
+            self.customer,
+            "redeem-timed-out",
+            spending.timed_out,
+            hold_timeout=_SHORT_HOLD,
+            tiers=self.tiers,
+        )
+        try:
+            reserve(
+                self.repository,
+                self.customer,
+                "redeem-refused",
+                spending.refused,
+                tiers=self.tiers,
+            )
+        except InsufficientPoints as error:
+            available: int | None = error.available
+            self.counts["REFUSED"] += 1
+        else:
+            available = None
+        try:
+            get_redemption(self.repository, self.customer, "redeem-refused")
+            recorded = True
+        except RedemptionNotFound:
+            recorded = False
+        return (
+            available == spending.spendable_after_holds and not recorded,
+            f"{spending.refused:,} asked, {available if available is None else f'{available:,}'}"
+            f" spendable{', yet recorded' if recorded else ''}",
+        )
+
+    def arrears(
+        self, pipeline: _Pipeline, late_wave: Sequence[SnsBookingMessage], timeout: float
+    ) -> None:
+        """After the second wave: the lapsed hold, then arrears before and after a late earning."""
+        self._step(
+            "a hold not committed in time stopped counting and could not be committed",
+            self._timed_out,
+        )
+
+        def repaid() -> tuple[bool, str]:
+            spending = self.spending
+            revoked = self._read()
+            pipeline.publish(late_wave)
+            pipeline.drain(timeout)
+            after = self._read()
+            self.counts["arrears"] = after.arrears
+            return (
+                (revoked.points, revoked.arrears) == (0, spending.arrears_after_revocation)
+                and (after.points, after.arrears) == (0, spending.arrears),
+                f"{spending.revoked:,} revoked after spending: {revoked.arrears:,} in arrears; "
+                f"{spending.repaid:,} earned later: {after.arrears:,} in arrears",
+            )
+
+        self._step(
+            "a booking cancelled after its points were spent left arrears, repaid by a later "
+            "earning",
+            repaid,
+        )
+
+    def _timed_out(self) -> tuple[bool, str]:
+        if self.timing_out is None:
+            return False, "the hold was never placed"
+        # The hold lapses at its own instant, with no sweeper: wait for it if need be.
+        time.sleep(max(0.0, self.timing_out.hold_expires_at - time.time() + 0.1))
+        read = get_redemption(self.repository, self.customer, "redeem-timed-out")
+        status = read.status_at(datetime.now(UTC))
+        try:
+            commit(self.repository, self.customer, "redeem-timed-out", tiers=self.tiers)
+            refused = False
+        except HoldExpired:
+            refused = True
+        if status is RedemptionStatus.EXPIRED:
+            self.counts[status.value] += 1
+        held = self._read().held_points
+        return (
+            status is RedemptionStatus.EXPIRED and refused and held == 0,
+            f"read as {status.value}, commit {'refused' if refused else 'accepted'}, {held:,} held",
+        )
+
+
 def run_demo(
     running: Sandbox,
     scenario: Scenario,
@@ -243,6 +453,10 @@ def run_demo(
     pipeline.publish(scenario.first_wave)
     pipeline.drain(timeout)
     stage("first wave")
+    spender = _Spender(running, scenario.spending)
+    spender.redeem()
+    on_note(f"{scenario.spending.customer_id} redeemed: {dict(spender.counts)}")
+    stage("redemptions")
     # Cancellations of confirmed bookings, late confirmations, fakes and the poison.
     pipeline.publish(scenario.second_wave)
     pipeline.drain(timeout)
@@ -253,6 +467,8 @@ def run_demo(
     pipeline.wait_for_expiry(scenario.fakes, ttl_lag + fake_ttl + timeout)
     pipeline.drain(timeout)
     stage("TTL deleting the expired transactions")
+    spender.arrears(pipeline, scenario.late_wave, timeout)
+    stage("arrears")
     sent_to_dlq = running.queue_depth(running.resources.dead_letter_queue_url)
     on_note(
         f"drained: {sent_to_dlq} message(s) in the dead-letter queue; "
@@ -265,9 +481,19 @@ def run_demo(
     changes = running.tier_changes(wait_seconds=1)
     report.counts = _counts(running, scenario, sent_to_dlq)
     report.counts["tier_changes"] = len({change.event_id for change in changes})
+    report.counts.update(
+        {
+            "redemptions_committed": spender.counts[RedemptionStatus.COMMITTED.value],
+            "redemptions_cancelled": spender.counts[RedemptionStatus.CANCELLED.value],
+            "redemptions_timed_out": spender.counts[RedemptionStatus.EXPIRED.value],
+            "redemptions_refused": spender.counts["REFUSED"],
+            "arrears": spender.counts["arrears"],
+        }
+    )
     report.customers = _customers(running, scenario)
     report.checks = [
         punctual,
+        *spender.checks,
         *_checks(running, scenario, report),
         _tier_change_check(report, changes),
     ]
@@ -325,6 +551,8 @@ def _customers(running: Sandbox, scenario: Scenario) -> list[dict[str, Any]]:
     tiers = tier_policy(running)
     repository = _repository(running)
     expected = scenario.expected_points()
+    qualifying = scenario.expected_qualifying()
+    arrears = scenario.expected_arrears()
     rows = []
     for customer in scenario.customers:
         summary = repository.get_summary(customer, tiers)
@@ -334,8 +562,12 @@ def _customers(running: Sandbox, scenario: Scenario) -> list[dict[str, Any]]:
                 "points": summary.points,
                 "level": summary.tier.value,
                 "remainingPoints": summary.remaining_points,
+                "qualifyingPoints": summary.qualifying_points,
+                "heldPoints": summary.held_points,
+                "arrears": summary.arrears,
                 "expectedPoints": expected[customer],
-                "expectedLevel": _expected_level(expected[customer], tiers.silver, tiers.gold),
+                "expectedLevel": _expected_level(qualifying[customer], tiers.silver, tiers.gold),
+                "expectedArrears": arrears[customer],
             }
         )
     return rows
@@ -351,10 +583,12 @@ def _ledger(running: Sandbox) -> dict[tuple[str, str], list[str]]:
 
 def _checks(running: Sandbox, scenario: Scenario, report: DemoReport) -> list[DemoCheck]:
     wrong = [
-        f"{row['customerId']}: {row['points']} {row['level']} (expected "
-        f"{row['expectedPoints']} {row['expectedLevel']})"
+        f"{row['customerId']}: {row['points']} {row['level']}, {row['arrears']} in arrears, "
+        f"{row['heldPoints']} held (expected {row['expectedPoints']} {row['expectedLevel']}, "
+        f"{row['expectedArrears']} in arrears, none held)"
         for row in report.customers
-        if (row["points"], row["level"]) != (row["expectedPoints"], row["expectedLevel"])
+        if (row["points"], row["level"], row["arrears"], row["heldPoints"])
+        != (row["expectedPoints"], row["expectedLevel"], row["expectedArrears"], 0)
     ]
     ledger = _ledger(running)
     expected_ledger = scenario.expected_ledger()
@@ -372,7 +606,7 @@ def _checks(running: Sandbox, scenario: Scenario, report: DemoReport) -> list[De
     )
     return [
         DemoCheck(
-            "every customer's points and tier match the scenario",
+            "every customer's points, tier and arrears match the scenario",
             not wrong,
             "; ".join(wrong[:3]) or f"{len(report.customers)} customers",
         ),

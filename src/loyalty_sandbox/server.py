@@ -67,6 +67,44 @@ class _SerializedDynamoDB:
         return self._application(environ, start_response)
 
 
+_rollback_patch_lock = threading.Lock()
+
+
+def _keep_stream_shards_through_rollbacks() -> None:
+    """Make a cancelled ``TransactWriteItems`` leave the table's stream readable.
+
+    moto rolls a cancelled transaction back by replacing each table with a deep copy taken
+    before it, stream shard included; every open shard iterator then points at the discarded
+    shard and a stream poller sees no record again. DynamoDB's stream is unaffected by a
+    cancelled transaction (nothing was written). After moto's rollback, the copy's records go
+    back into the original shard, which the restored table writes to from then on.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    with _rollback_patch_lock:
+        if getattr(DynamoDBBackend.transact_write_items, "_keeps_stream_shards", False):
+            return
+        transact_write_items = DynamoDBBackend.transact_write_items
+
+        @functools.wraps(transact_write_items)
+        def keeping_shards(backend: Any, *args: Any, **kwargs: Any) -> Any:
+            shards = {name: table.stream_shard for name, table in backend.tables.items()}
+            try:
+                return transact_write_items(backend, *args, **kwargs)
+            finally:
+                for name, shard in shards.items():
+                    table = backend.tables.get(name)
+                    if shard is None or table is None or table.stream_shard is shard:
+                        continue
+                    # The copy holds exactly the records written before the transaction.
+                    shard.items[:] = table.stream_shard.items
+                    shard.table = table
+                    table.stream_shard = shard
+
+        keeping_shards._keeps_stream_shards = True  # type: ignore[attr-defined]
+        DynamoDBBackend.transact_write_items = keeping_shards  # type: ignore[method-assign,assignment]
+
+
 class EmulatorServer:
     """moto's server application, threaded, bound to 127.0.0.1 (never all interfaces).
 
@@ -99,6 +137,7 @@ class EmulatorServer:
         )
         from werkzeug.serving import make_server
 
+        _keep_stream_shards_through_rollbacks()
         # werkzeug logs every request at INFO; the sandbox's own output says what happened.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         dispatcher: Any = DomainDispatcherApplication(create_backend_app)
