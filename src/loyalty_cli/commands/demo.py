@@ -30,10 +30,11 @@ def demo(
     """Run a booking scenario through the local sandbox and check the result.
 
     Publishes a few hundred bookings (duplicates, cancellations before and after confirmation,
-    fake points that expire at their instant before the TTL deletes them, a poison message), waits
-    for the pipeline to drain, shows customers and
-    counts, replays the repaired poison message from the DLQ, and exits 0 only if the final state
-    is the one the scenario implies.
+    fake points that expire at their instant before the TTL deletes them, a poison message), has
+    one customer redeem (held, committed, cancelled, timed out, refused, a spent booking cancelled
+    into arrears), waits for the pipeline to drain, shows customers, counts and tier changes,
+    replays the repaired poison message from the DLQ, and exits 0 only if the final state is the
+    one the scenario implies.
     """
     state = cli_context(ctx)
     running = start_sandbox(
