@@ -140,6 +140,28 @@ def _found(existing: Redemption | None, customer_id: str, redemption_id: str) ->
     return existing
 
 
+def _change_existing(
+    repository: LoyaltyRepository,
+    customer_id: str,
+    redemption_id: str,
+    change: Callable[..., tuple[Redemption, CustomerAggregate | None]],
+    *,
+    tiers: TierPolicy,
+    now: Clock,
+) -> Redemption:
+    """Apply ``change`` (commit or cancel) to an existing redemption, retried on conflict."""
+    require_identifier("customer id", customer_id)
+    require_identifier("redemption id", redemption_id)
+
+    def step(
+        existing: Redemption | None, aggregate: CustomerAggregate | None, at: datetime
+    ) -> tuple[Redemption, CustomerAggregate | None]:
+        found = _found(existing, customer_id, redemption_id)
+        return change(aggregate, found, at=at, tiers=tiers)
+
+    return _run(repository, customer_id, redemption_id, step, now)
+
+
 def commit(
     repository: LoyaltyRepository,
     customer_id: str,
@@ -163,16 +185,9 @@ def commit(
     loyalty.errors.RetriesExhausted
         If the aggregate kept changing through every attempt.
     """
-    require_identifier("customer id", customer_id)
-    require_identifier("redemption id", redemption_id)
-
-    def step(
-        existing: Redemption | None, aggregate: CustomerAggregate | None, at: datetime
-    ) -> tuple[Redemption, CustomerAggregate | None]:
-        found = _found(existing, customer_id, redemption_id)
-        return commit_redemption(aggregate, found, at=at, tiers=tiers)
-
-    return _run(repository, customer_id, redemption_id, step, now)
+    return _change_existing(
+        repository, customer_id, redemption_id, commit_redemption, tiers=tiers, now=now
+    )
 
 
 def cancel(
@@ -197,16 +212,9 @@ def cancel(
     loyalty.errors.RetriesExhausted
         If the aggregate kept changing through every attempt.
     """
-    require_identifier("customer id", customer_id)
-    require_identifier("redemption id", redemption_id)
-
-    def step(
-        existing: Redemption | None, aggregate: CustomerAggregate | None, at: datetime
-    ) -> tuple[Redemption, CustomerAggregate | None]:
-        found = _found(existing, customer_id, redemption_id)
-        return cancel_redemption(aggregate, found, at=at, tiers=tiers)
-
-    return _run(repository, customer_id, redemption_id, step, now)
+    return _change_existing(
+        repository, customer_id, redemption_id, cancel_redemption, tiers=tiers, now=now
+    )
 
 
 def get_redemption(
