@@ -12,6 +12,7 @@ import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from loyalty.concurrency import run_all
 from loyalty.domain.aggregates import (
@@ -66,7 +67,18 @@ class AggregateCache:
                 self._entries.popitem(last=False)
 
 
-_process_cache = AggregateCache()
+# A cached aggregate belongs to one table: the default cache is kept per repository, never
+# shared by two (two in-memory ledgers, or two tables, have customers of the same id).
+_default_caches: WeakKeyDictionary[LoyaltyRepository, AggregateCache] = WeakKeyDictionary()
+_default_caches_lock = threading.Lock()
+
+
+def _default_cache(repository: LoyaltyRepository) -> AggregateCache:
+    with _default_caches_lock:
+        cache = _default_caches.get(repository)
+        if cache is None:
+            cache = _default_caches[repository] = AggregateCache()
+        return cache
 
 
 @dataclass(slots=True)
@@ -159,7 +171,7 @@ def aggregate_stream_event(
     now
         The clock: the instant lots expire against (injectable for tests).
     cache
-        Last-known aggregates; defaults to a per-process cache kept across invocations.
+        Last-known aggregates; defaults to one kept across calls for ``repository``.
     executor
         Runs the writes; defaults to the process-wide pool.
 
@@ -191,7 +203,7 @@ def aggregate_stream_event(
         by_customer.setdefault(change.customer_id, []).append(change)
         first_sequence.setdefault(change.customer_id, change.sequence_number)
 
-    use_cache = cache or _process_cache
+    use_cache = cache if cache is not None else _default_cache(repository)
     known = {c: a for c in by_customer if (a := use_cache.get(c)) is not None}
     uncached = [c for c in by_customer if c not in known]
     if uncached:

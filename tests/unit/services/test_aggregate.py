@@ -12,8 +12,15 @@ from loyalty import (
     Lot,
     Tier,
     aggregate_stream_event,
+    ingest_sqs_event,
 )
-from tests.support.builders import stream_record, transaction_image
+from tests.support.builders import (
+    booking_body,
+    sqs_event,
+    sqs_record,
+    stream_record,
+    transaction_image,
+)
 
 
 def aggregate(repository: InMemoryLoyaltyRepository, *records: dict[str, Any], **kw: Any) -> Any:
@@ -221,3 +228,14 @@ def test_ingest_then_aggregate_through_the_fakes_stream_counts_each_booking_once
     assert result.counts["removed_unexpired"] == 1
     assert result.counts["skipped"] == 1  # the aggregate's own record
     assert repository.get_summary("c-1").points == 0
+
+
+def test_the_default_cache_never_carries_one_ledgers_aggregate_into_another() -> None:
+    # Two ledgers with a customer of the same id, aggregated in one process without an explicit
+    # cache: the second must not mistake its stream records for ones already applied.
+    for _ in range(2):
+        repository = InMemoryLoyaltyRepository()
+        body = booking_body("customer-1", "booking-1", 60_000)
+        ingest_sqs_event(sqs_event(sqs_record(body)), repository)
+        aggregate_stream_event(repository.take_stream_event(), repository)
+        assert repository.get_summary("customer-1").points == 60_000
