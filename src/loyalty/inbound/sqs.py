@@ -88,10 +88,11 @@ def _nested_deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
+def _too_deep(field: str) -> InvalidBookingMessage:
+    return InvalidBookingMessage.single(field, f"is nested more than {MAX_JSON_DEPTH} levels deep")
+
+
 def _loads(text: str, field: str) -> Any:
-    too_deep = InvalidBookingMessage.single(
-        field, f"is nested more than {MAX_JSON_DEPTH} levels deep"
-    )
     try:
         value = _decoder.decode(text)
     except ValueError as error:
@@ -99,9 +100,9 @@ def _loads(text: str, field: str) -> Any:
     except RecursionError:
         # The decoder recurses per level: how deep it gets depends on the interpreter's stack,
         # so the limit below is what callers can rely on, and this is the same error.
-        raise too_deep from None
+        raise _too_deep(field) from None
     if isinstance(value, dict | list) and _nested_deeper_than(value, MAX_JSON_DEPTH):
-        raise too_deep
+        raise _too_deep(field)
     return value
 
 
