@@ -1,26 +1,48 @@
-"""The emulated AWS endpoint: moto's server application on the loopback interface."""
+"""The emulated AWS endpoint: moto's server application, in its own process, on 127.0.0.1.
+
+The sandbox's pollers and handlers and moto's backends are all CPU-bound Python: in one process
+they take turns on one GIL, and the emulator alone was most of the work. :class:`EmulatorServer`
+binds the socket here and hands it to a child process (``python -m loyalty_sandbox.emulator``)
+that serves moto's application with :func:`serve`; the two processes run on separate cores.
+
+Everything that touches moto's in-memory state runs in that child: :func:`install_patches` is the
+one place that patches moto, called once there before it serves. Nothing in the sandbox's own
+process imports moto.
+"""
 
 from __future__ import annotations
 
 import errno
 import functools
 import logging
+import os
+import selectors
 import socket
+import subprocess
+import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     WsgiApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-__all__ = ["LOOPBACK", "EmulatorServer", "PortInUseError"]
+__all__ = ["LOOPBACK", "EmulatorServer", "PortInUseError", "install_patches", "serve"]
 
 LOOPBACK = "127.0.0.1"
 
 _LISTEN_BACKLOG = 128
 _SHUTDOWN_POLL_SECONDS = 0.1
 """How often the serving loop checks for a stop: the server stops within this."""
+_START_TIMEOUT = 60.0
+"""Seconds the emulator process may take to import moto and start serving."""
+_STOP_TIMEOUT = 5.0
+"""Seconds a stopping emulator process gets to exit before it is killed."""
+_READY = b"ready\n"
+_GET_RECORDS_DEFAULT_LIMIT = 1000
+"""What DynamoDB Streams returns without a ``Limit``."""
 
 
 class PortInUseError(OSError):
@@ -67,9 +89,6 @@ class _SerializedDynamoDB:
         return self._application(environ, start_response)
 
 
-_rollback_patch_lock = threading.Lock()
-
-
 def _keep_stream_shards_through_rollbacks() -> None:
     """Make a cancelled ``TransactWriteItems`` leave the table's stream readable.
 
@@ -81,32 +100,132 @@ def _keep_stream_shards_through_rollbacks() -> None:
     """
     from moto.dynamodb.models import DynamoDBBackend
 
-    with _rollback_patch_lock:
-        if getattr(DynamoDBBackend.transact_write_items, "_keeps_stream_shards", False):
-            return
-        transact_write_items = DynamoDBBackend.transact_write_items
+    transact_write_items = DynamoDBBackend.transact_write_items
 
-        @functools.wraps(transact_write_items)
-        def keeping_shards(backend: Any, *args: Any, **kwargs: Any) -> Any:
-            shards = {name: table.stream_shard for name, table in backend.tables.items()}
-            try:
-                return transact_write_items(backend, *args, **kwargs)
-            finally:
-                for name, shard in shards.items():
-                    table = backend.tables.get(name)
-                    if shard is None or table is None or table.stream_shard is shard:
-                        continue
-                    # The copy holds exactly the records written before the transaction.
-                    shard.items[:] = table.stream_shard.items
-                    shard.table = table
-                    table.stream_shard = shard
+    @functools.wraps(transact_write_items)
+    def keeping_shards(backend: Any, *args: Any, **kwargs: Any) -> Any:
+        shards = {name: table.stream_shard for name, table in backend.tables.items()}
+        try:
+            return transact_write_items(backend, *args, **kwargs)
+        finally:
+            for name, shard in shards.items():
+                table = backend.tables.get(name)
+                if shard is None or table is None or table.stream_shard is shard:
+                    continue
+                # The copy holds exactly the records written before the transaction.
+                shard.items[:] = table.stream_shard.items
+                shard.table = table
+                table.stream_shard = shard
 
-        keeping_shards._keeps_stream_shards = True  # type: ignore[attr-defined]
-        DynamoDBBackend.transact_write_items = keeping_shards  # type: ignore[method-assign,assignment]
+    DynamoDBBackend.transact_write_items = keeping_shards  # type: ignore[method-assign,assignment]
+
+
+def _check_retention_from_the_queue_setting() -> None:
+    """Check a received message against the queue's retention period without a backlog scan.
+
+    moto's ``ReceiveMessage`` checks every message it returns against the retention period by
+    computing all the queue's attributes, twice: the approximate message counts among them, each
+    a scan of the whole backlog. A receive cost batch × backlog (34 ms a call with a few hundred
+    messages waiting, the largest part of the sandbox's work). The period is a plain setting of
+    the queue; the check is the same.
+    """
+    from moto.core.utils import unix_time
+    from moto.sqs.models import SQSBackend
+
+    def within_retention(backend: Any, queue_name: str, message: Any) -> bool:
+        retention_period: int = backend.get_queue(queue_name).message_retention_period
+        return bool(retention_period + message.sent_timestamp / 1000 > unix_time())
+
+    SQSBackend.is_message_valid_based_on_retention_period = within_retention  # type: ignore[method-assign,assignment]
+
+
+def _encode_stream_records_as_items() -> None:
+    """Encode ``GetRecords`` answers as moto's DynamoDB handler encodes items.
+
+    moto's generic response serializer walks the service model for every attribute value of every
+    record: about 1 ms a record with the ledger's aggregate images, 27 ms a ``GetRecords`` call.
+    The records are DynamoDB JSON already; ``dynamo_json_dump`` (timestamps as epoch seconds,
+    binary values as base64) answers the same document, as ``GetItem`` and ``Query`` answer theirs.
+    """
+    from moto.dynamodb.models.utilities import dynamo_json_dump
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    def get_records(handler: Any) -> str:
+        limit = handler._get_param("Limit")
+        records = handler.backend.get_records(
+            handler._get_param("ShardIterator"),
+            _GET_RECORDS_DEFAULT_LIMIT if limit is None else limit,
+        )
+        return dynamo_json_dump(records)
+
+    DynamoDBStreamsHandler.get_records = get_records  # type: ignore[assignment,method-assign]
+
+
+def install_patches() -> None:
+    """Patch moto where the sandbox needs it to behave like AWS, or to keep up.
+
+    Every patch of moto's in-memory behaviour belongs here: :func:`serve` calls this once, in the
+    process that runs moto's backends (the emulator process), before it serves.
+    """
+    _keep_stream_shards_through_rollbacks()
+    _check_retention_from_the_queue_setting()
+    _encode_stream_records_as_items()
+
+
+def _application() -> WsgiApplication:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    dispatcher: Any = DomainDispatcherApplication(create_backend_app)
+    # moto resolves every request's service by listing its own package directory, under a
+    # process-wide lock: milliseconds per request, serialising the whole emulator. The answer
+    # depends on the host name only, so remember it.
+    dispatcher.get_backend_for_host = functools.lru_cache(maxsize=1024)(
+        dispatcher.get_backend_for_host
+    )
+    return _SerializedDynamoDB(dispatcher)
+
+
+def serve(listener_fd: int, *, ready: IO[bytes], until: IO[bytes]) -> None:
+    """Serve moto's application on an already listening socket until ``until`` reaches its end.
+
+    The emulator process's work (``python -m loyalty_sandbox.emulator``): installs the patches,
+    writes a line to ``ready`` once serving, and stops when ``until`` (its standard input, a pipe
+    from the sandbox) is closed, including when the sandbox's process dies.
+    """
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import make_server
+
+    install_patches()
+    # werkzeug logs every request at INFO; the sandbox's own output says what happened.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    listener = socket.socket(fileno=listener_fd)
+    server = make_server(
+        LOOPBACK,
+        listener.getsockname()[1],
+        _application(),
+        threaded=True,
+        request_handler=MotoRequestHandler,
+        fd=listener.fileno(),
+    )
+    # werkzeug serves on its own duplicate of the socket.
+    listener.close()
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": _SHUTDOWN_POLL_SECONDS},
+        name="sandbox-emulator",
+        daemon=True,
+    )
+    thread.start()
+    ready.write(_READY)
+    ready.flush()
+    while until.read(4096):
+        pass
+    server.shutdown()
+    thread.join()
 
 
 class EmulatorServer:
-    """moto's server application, threaded, bound to 127.0.0.1 (never all interfaces).
+    """moto's server application in a child process, bound to 127.0.0.1 (never all interfaces).
 
     Parameters
     ----------
@@ -116,11 +235,11 @@ class EmulatorServer:
 
     def __init__(self, port: int = 0) -> None:
         self._requested_port = port
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
+        self._port: int | None = None
+        self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        """Start serving; returns once the socket listens.
+        """Start the emulator process; returns once it serves.
 
         Raises
         ------
@@ -128,47 +247,39 @@ class EmulatorServer:
             If another program listens on the port.
         OSError
             If the port cannot be bound for another reason (a privileged port, for instance).
+        RuntimeError
+            If the emulator process exits or hangs before serving.
         """
-        # moto and werkzeug are heavy and only in the sandbox extra: imported when a server starts.
-        from moto.moto_server.werkzeug_app import (
-            DomainDispatcherApplication,
-            MotoRequestHandler,
-            create_backend_app,
-        )
-        from werkzeug.serving import make_server
-
-        _keep_stream_shards_through_rollbacks()
-        # werkzeug logs every request at INFO; the sandbox's own output says what happened.
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        dispatcher: Any = DomainDispatcherApplication(create_backend_app)
-        # moto resolves every request's service by listing its own package directory, under a
-        # process-wide lock: milliseconds per request, serialising the whole emulator. The
-        # answer depends on the host name only, so remember it.
-        dispatcher.get_backend_for_host = functools.lru_cache(maxsize=1024)(
-            dispatcher.get_backend_for_host
-        )
-        # Bound here, not by werkzeug: on a failed bind werkzeug prints to stderr and calls
-        # sys.exit, which in a server thread ends the thread silently and leaves start() waiting.
+        # Bound here, so a taken port is reported at once and by this process; the child
+        # inherits the listening socket.
         listener = self._listen()
         try:
-            self._server = make_server(
-                LOOPBACK,
-                self._requested_port,
-                _SerializedDynamoDB(dispatcher),
-                threaded=True,
-                request_handler=MotoRequestHandler,
-                fd=listener.fileno(),
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "loyalty_sandbox.emulator", str(listener.fileno())],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                pass_fds=(listener.fileno(),),
+                env=_child_environment(),
             )
+            self._port = listener.getsockname()[1]
         finally:
-            # werkzeug serves on its own duplicate of the socket.
             listener.close()
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": _SHUTDOWN_POLL_SECONDS},
-            name="sandbox-emulator",
-            daemon=True,
-        )
-        self._thread.start()
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self) -> None:
+        assert self._process is not None
+        assert self._process.stdout is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._process.stdout, selectors.EVENT_READ)
+            if not selector.select(_START_TIMEOUT):
+                raise RuntimeError(f"the emulator process did not start in {_START_TIMEOUT:g}s")
+        if self._process.stdout.readline() != _READY:
+            code = self._process.wait()
+            raise RuntimeError(f"the emulator process exited before serving (exit code {code})")
 
     def _listen(self) -> socket.socket:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -185,16 +296,31 @@ class EmulatorServer:
         return listener
 
     def stop(self) -> None:
-        """Stop serving and join the server thread (requests in progress are not waited for)."""
-        if self._server is not None and self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._server = None
-            self._thread = None
+        """Stop the emulator process (requests in progress are not waited for)."""
+        process, self._process, self._port = self._process, None, None
+        if process is None:
+            return
+        assert process.stdin is not None
+        assert process.stdout is not None
+        # End of its standard input is the emulator's signal to stop.
+        process.stdin.close()
+        try:
+            process.wait(_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()
 
     @property
     def endpoint_url(self) -> str:
         """``http://127.0.0.1:PORT``."""
-        if self._server is None:
+        if self._port is None:
             raise RuntimeError("the emulator is not running")
-        return f"http://{LOOPBACK}:{self._server.port}"
+        return f"http://{LOOPBACK}:{self._port}"
+
+
+def _child_environment() -> dict[str, str]:
+    """This environment, with this copy of ``loyalty_sandbox`` first on the child's path."""
+    source = str(Path(__file__).resolve().parent.parent)
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": source + (os.pathsep + path if path else "")}
