@@ -1,7 +1,7 @@
 """Run every benchmark, print the table and optionally write it as JSON.
 
-Usage: ``python -m benchmarks.run [--json PATH] [--quick]`` from the repository root
-(``nox -s bench -- --json bench.json``).
+Usage: ``python -m benchmarks.run [--json PATH] [--quick] [--only NAME ...]`` from the repository
+root (``nox -s bench -- --json bench.json``); ``--only sandbox`` runs that benchmark alone.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from benchmarks.sandbox import sandbox_figures
 from benchmarks.startup import layer_figures, startup_figures
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from benchmarks.common import Figure
 
-__all__ = ["GOALS", "goals", "machine", "main", "render", "run_figures"]
+__all__ = ["BENCHMARKS", "GOALS", "goals", "machine", "main", "render", "run_figures"]
 
 GOALS = (
     ("aggregate batch 100 rec/50 cust, 10 ms per call, over HTTP: <= 2x", "latency", "http, 10 ms: aggregate"),
@@ -144,20 +144,34 @@ def goals(figures: Sequence[Figure]) -> str:
     return "\n".join(lines)
 
 
-def run_figures(*, quick: bool) -> list[Figure]:
-    """Every figure group, in table order."""
+BENCHMARKS = (
+    "cost", "lots", "redemptions", "latency", "client-cpu", "overhead", "startup", "sandbox",
+    "pricing", "layers",
+)  # fmt: skip
+"""The benchmarks by name, in table order (``--only`` takes these)."""
+
+
+def _benchmarks(*, quick: bool) -> dict[str, Callable[[], Iterable[Figure]]]:
     repeats = 3 if quick else 5
+    return {
+        "cost": cost_figures,
+        "lots": lot_figures,
+        "redemptions": lambda: redemption_figures(repeats=repeats),
+        "latency": lambda: latency_figures(repeats=repeats),
+        "client-cpu": lambda: client_cpu_figures(rounds=repeats),
+        "overhead": lambda: overhead_figures(seconds=0.3 if quick else 1.0),
+        "startup": lambda: startup_figures(repeats=repeats),
+        "sandbox": lambda: sandbox_figures(events=150 if quick else 300, repeats=2 if quick else 3),
+        "pricing": lambda: pricing_figures(repeats=repeats),
+        "layers": layer_figures,
+    }
+
+
+def run_figures(*, quick: bool, only: Sequence[str] = ()) -> list[Figure]:
+    """The figures of every benchmark, or of those named in ``only``, in table order."""
+    benchmarks = _benchmarks(quick=quick)
     return [
-        *cost_figures(),
-        *lot_figures(),
-        *redemption_figures(repeats=repeats),
-        *latency_figures(repeats=repeats),
-        *client_cpu_figures(rounds=repeats),
-        *overhead_figures(seconds=0.3 if quick else 1.0),
-        *startup_figures(repeats=repeats),
-        *sandbox_figures(events=150 if quick else 300, repeats=2 if quick else 3),
-        *pricing_figures(repeats=repeats),
-        *layer_figures(),
+        figure for name in BENCHMARKS if not only or name in only for figure in benchmarks[name]()
     ]
 
 
@@ -167,9 +181,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="fewer repetitions (a smoke run, noisier timings)"
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=BENCHMARKS,
+        default=(),
+        metavar="NAME",
+        help=f"run only these benchmarks: {', '.join(BENCHMARKS)}",
+    )
     arguments = parser.parse_args(argv)
     started = time.perf_counter()
-    figures = run_figures(quick=arguments.quick)
+    figures = run_figures(quick=arguments.quick, only=arguments.only)
     info = machine()
     print(render(figures))
     print()

@@ -83,13 +83,34 @@ def test_the_runner_prints_the_table_and_writes_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     figure = Figure("ingest", "new: write requests/msg", 1.0, "req", 1.0, "limit", target=1.0)
-    monkeypatch.setattr("benchmarks.run.run_figures", lambda *, quick: [figure])
+    monkeypatch.setattr("benchmarks.run.run_figures", lambda *, quick, only: [figure])
     path = tmp_path / "bench.json"
     assert main(["--json", str(path)]) == 0
     assert "[ingest] new: write requests/msg" in capsys.readouterr().out
     document = json.loads(path.read_text())
     assert document["figures"][0]["met"] is True
     assert document["machine"]["nproc"] >= 1
+
+
+def test_only_the_benchmarks_named_run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    figure = Figure("sandbox", "end to end", 150.0, "events/s")
+
+    def not_asked_for(**_: object) -> list[Figure]:
+        raise AssertionError("a benchmark that was not named ran")
+
+    others = (
+        "cost_figures", "lot_figures", "redemption_figures", "latency_figures",
+        "client_cpu_figures", "overhead_figures", "startup_figures", "pricing_figures",
+        "layer_figures",
+    )  # fmt: skip
+    for name in others:
+        monkeypatch.setattr(f"benchmarks.run.{name}", not_asked_for)
+    monkeypatch.setattr("benchmarks.run.sandbox_figures", lambda **_: [figure])
+
+    assert main(["--quick", "--only", "sandbox"]) == 0
+    assert "[sandbox] end to end" in capsys.readouterr().out
 
 
 def test_a_higher_is_better_figure_is_met_when_its_ratio_reaches_the_target() -> None:
