@@ -1,6 +1,7 @@
 """A local sandbox: the whole pipeline on an emulated AWS endpoint (``pip install ".[sandbox]"``).
 
-:class:`Sandbox` starts moto's server on 127.0.0.1, provisions the ledger table,
+:class:`Sandbox` starts moto's server on 127.0.0.1 in a process of its own (the emulator and the
+pipeline each get a core; every patch of moto is installed there), provisions the ledger table,
 the booking topic, the ingest queue with its dead-letter queue, the aggregate failure queue and the
 topic → queue subscription from ``template.yaml`` (so the two cannot drift), and runs the real
 Lambda handlers behind local pollers that behave like Lambda's event source mappings:
@@ -32,7 +33,7 @@ Where the emulator differs from AWS, and what the sandbox does about it:
 - **No function timeout.** A handler runs to completion; ``get_remaining_time_in_millis`` counts
   down from the template's timeout but nothing stops the call.
 - **Metrics and logs.** The handlers' Powertools metrics are discarded after each invocation
-  (there is no CloudWatch). All handlers share one process; each invocation's logs, the
+  (there is no CloudWatch). All handlers share the sandbox's process; each invocation's logs, the
   library's included, still carry its own function's service name, function name and a fresh
   request id (:func:`loyalty.lambda_bootstrap.bootstrap` keeps them per thread).
 """

@@ -67,7 +67,8 @@ def _discard_metrics(module: ModuleType) -> None:
 class Sandbox:
     """The whole pipeline on a local emulator, as a context manager.
 
-    ``with Sandbox() as sandbox:`` starts moto's server on 127.0.0.1, provisions the table,
+    ``with Sandbox() as sandbox:`` starts moto's server on 127.0.0.1 (in a process of its own:
+    :class:`~loyalty_sandbox.server.EmulatorServer`), provisions the table,
     topic, queues and subscription from ``template.yaml``, loads the real Lambda handlers
     (ingest, aggregate) configured for it, and starts the SQS poller, the stream poller and the
     TTL sweeper; leaving the block stops them all and the server.
@@ -79,8 +80,7 @@ class Sandbox:
     region
         Region of the resources and clients.
     prefix
-        Resource name prefix; default ``loyalty-<random>`` so several sandboxes can share a
-        process (moto's backends are process-wide).
+        Resource name prefix; default ``loyalty-<random>``.
     visibility_timeout
         The ingest queue's visibility timeout in the sandbox (default 2 s so failed messages
         come back quickly); ``None`` keeps the template's value.
