@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.aws import dynamodb_client, round_trip_stub
-from benchmarks.common import Figure, InlineExecutor, fake_aws_environment, sample_seconds
+from benchmarks.common import Figure, fake_aws_environment, sample_seconds
 from benchmarks.cost import LEDGER_TABLE, booking_records, transaction_stream_event
 from benchmarks.http_stub import http_stub
 from loyalty.concurrency import MAX_CONCURRENT_WRITES
 from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
 from loyalty.services.aggregate import AggregateCache, aggregate_stream_event
 from loyalty.services.ingest import ingest_sqs_event
-from loyalty.testing import sqs_event
+from loyalty.testing import InlineExecutor, sqs_event
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

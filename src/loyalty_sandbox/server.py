@@ -9,6 +9,8 @@ import socket
 import threading
 from typing import TYPE_CHECKING, Any
 
+from loyalty_sandbox.partiql import run_batch_statements_as_conditional_writes
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
@@ -138,6 +140,7 @@ class EmulatorServer:
         from werkzeug.serving import make_server
 
         _keep_stream_shards_through_rollbacks()
+        run_batch_statements_as_conditional_writes()
         # werkzeug logs every request at INFO; the sandbox's own output says what happened.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         dispatcher: Any = DomainDispatcherApplication(create_backend_app)
