@@ -257,3 +257,20 @@ def test_a_stale_cache_conflicts_once_and_the_batch_lands_on_the_stored_aggregat
     c2 = repository.get_aggregate("c-2")
     assert c2 is not None
     assert c2.points == 1_500
+
+
+def test_a_first_write_that_races_another_conflicts_with_what_the_other_stored(
+    repository: DynamoDBLoyaltyRepository, requests: RequestCounter
+) -> None:
+    other = stored("c-1", points=70, version=1)
+    repository.save_aggregate(other, None)
+    requests.reset()
+    failures = repository.save_aggregates(
+        [AggregateWrite(stored("c-1"), None), AggregateWrite(stored("c-2"), None)]
+    )
+    assert set(failures) == {"c-1"}
+    conflict = failures["c-1"]
+    assert isinstance(conflict, AggregateConflict)
+    assert conflict.current == other
+    assert dict(requests.calls) == {"BatchExecuteStatement": 1, "BatchGetItem": 1}
+    assert repository.get_aggregate("c-2") == stored("c-2")
