@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import time
 from contextlib import contextmanager
 from decimal import Decimal
@@ -40,6 +41,7 @@ REGION = "eu-west-1"
 
 __all__ = [
     "READ_OPERATIONS",
+    "STATEMENT_OPERATIONS",
     "TRANSACTION_OPERATIONS",
     "WRITE_OPERATIONS",
     "CostMeter",
@@ -53,6 +55,7 @@ __all__ = [
 
 WRITE_OPERATIONS = ("PutItem", "UpdateItem", "DeleteItem")
 TRANSACTION_OPERATIONS = ("TransactWriteItems",)
+STATEMENT_OPERATIONS = ("BatchExecuteStatement",)
 READ_OPERATIONS = ("GetItem", "BatchGetItem", "Query", "Scan")
 _KB = 1024
 _TRANSACTIONAL = 2
@@ -132,6 +135,9 @@ class CostMeter:
         for operation in TRANSACTION_OPERATIONS:
             events.register(f"before-parameter-build.dynamodb.{operation}", self._before_many)
             events.register(f"after-call.dynamodb.{operation}", self._after_many)
+        for operation in STATEMENT_OPERATIONS:
+            events.register(f"before-parameter-build.dynamodb.{operation}", self._before_statements)
+            events.register(f"after-call.dynamodb.{operation}", self._after_statements)
         for operation in READ_OPERATIONS:
             events.register(f"before-parameter-build.dynamodb.{operation}", self._read)
 
@@ -141,7 +147,8 @@ class CostMeter:
 
     @property
     def writes(self) -> int:
-        return sum(self.calls[name] for name in (*WRITE_OPERATIONS, *TRANSACTION_OPERATIONS))
+        operations = (*WRITE_OPERATIONS, *TRANSACTION_OPERATIONS, *STATEMENT_OPERATIONS)
+        return sum(self.calls[name] for name in operations)
 
     @property
     def reads(self) -> int:
@@ -177,6 +184,28 @@ class CostMeter:
             after = attempted if cancelled else self._stored_size(table, key)
             self.write_units += _TRANSACTIONAL * write_units(before, after)
 
+    def _before_statements(
+        self, params: Mapping[str, Any], context: dict[str, Any], **_: Any
+    ) -> None:
+        # Each statement of a PartiQL batch is billed as the single write it stands for.
+        writes = []
+        for statement in params["Statements"]:
+            table, item = _statement_write(statement)
+            key = self._key(table, {"Item": item})
+            attempted = item_size(item) if statement["Statement"].startswith("INSERT") else 0
+            writes.append((table, key, self._stored_size(table, key), attempted))
+        context["bench_writes"] = writes
+
+    def _after_statements(
+        self, parsed: Mapping[str, Any], context: dict[str, Any], **_: Any
+    ) -> None:
+        answers = parsed.get("Responses", [])
+        for (table, key, before, attempted), answer in zip(
+            context["bench_writes"], answers, strict=True
+        ):
+            after = attempted if "Error" in answer else self._stored_size(table, key)
+            self.write_units += write_units(before, after)
+
     def _key(self, table: str, params: Mapping[str, Any]) -> dict[str, Any]:
         if "Key" in params:
             return dict(params["Key"])
@@ -200,6 +229,20 @@ class CostMeter:
         failed = parsed.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
         after = attempted if failed else self._stored_size(table, key)
         self.write_units += write_units(before, after)
+
+
+_STATEMENT_TABLE = re.compile(r'^(?:UPDATE|INSERT INTO)\s+"([^"]+)"')
+_STATEMENT_NAMES = re.compile(r"""["']([^"']+)["']\s*[=:]\s*\?""")
+
+
+def _statement_write(statement: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The table and the attributes a write statement binds, by name (its key among them)."""
+    text = statement["Statement"]
+    match = _STATEMENT_TABLE.match(text)
+    if match is None:
+        raise ValueError(f"not a write statement: {text!r}")
+    names = _STATEMENT_NAMES.findall(text)
+    return match[1], dict(zip(names, statement["Parameters"], strict=True))
 
 
 def _sleep_before_send(delay: float, jitter: float) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import statistics
 import time
 from contextlib import ExitStack
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from benchmarks.aws import dynamodb_client, round_trip_stub
@@ -22,7 +23,10 @@ from benchmarks.http_stub import http_stub
 from loyalty.domain.aggregates import CustomerAggregate, Lot
 from loyalty.domain.tiers import Tier
 from loyalty.domain.transactions import Transaction, TransactionStatus
+from loyalty.repository.base import AggregateWrite
 from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
+from loyalty.repository.partiql import MAX_STATEMENTS_PER_BATCH
+from loyalty.testing import InlineExecutor
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -74,10 +78,17 @@ def request_kinds(repository: DynamoDBLoyaltyRepository) -> dict[str, Callable[[
         version=4,
     )
     customers = [f"customer-{n}" for n in range(BATCH_GET_KEYS)]
+    group = [
+        AggregateWrite(replace(written, customer_id=c), replace(stored, customer_id=c))
+        for c in customers[:MAX_STATEMENTS_PER_BATCH]
+    ]
     return {
         "PutItem (ingest: record a transaction)": lambda: repository.record_transaction(active),
         "UpdateItem (ingest: revoke)": lambda: repository.revoke_transaction(revoked),
         "PutItem (aggregate: save one)": lambda: repository.save_aggregate(written, stored),
+        f"BatchExecuteStatement (aggregate: {MAX_STATEMENTS_PER_BATCH} customers)": (
+            lambda: repository.save_aggregates(group, executor=InlineExecutor())
+        ),
         f"BatchGetItem (aggregate: {BATCH_GET_KEYS} keys)": lambda: repository.get_aggregates(
             customers
         ),

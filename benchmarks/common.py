@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -16,13 +15,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AWS_ENVIRONMENT",
     "Figure",
-    "InlineExecutor",
     "fake_aws_environment",
     "sample_seconds",
 ]
 
-P = ParamSpec("P")
-T = TypeVar("T")
 
 AWS_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -90,18 +86,6 @@ class Figure:
             "min": min(self.samples, default=None),
             "max": max(self.samples, default=None),
         }
-
-
-class InlineExecutor(Executor):
-    """Runs each submitted call at once in the caller's thread: the sequential baseline."""
-
-    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        future: Future[T] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as error:  # a future carries any exception
-            future.set_exception(error)
-        return future
 
 
 @contextmanager

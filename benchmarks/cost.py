@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from moto import mock_aws
 
 from benchmarks.aws import CostMeter, dynamodb_client
-from benchmarks.common import Figure, InlineExecutor, fake_aws_environment
+from benchmarks.common import Figure, fake_aws_environment
 from loyalty.inbound.sqs import parse_sqs_record
 from loyalty.inbound.streams import ledger_change_of
 from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
@@ -30,6 +30,7 @@ from loyalty.repository.items import aggregate_key, transaction_to_item
 from loyalty.services.aggregate import AggregateCache, aggregate_stream_event
 from loyalty.services.ingest import ingest_sqs_event, transaction_for
 from loyalty.testing import (
+    InlineExecutor,
     LambdaContext,
     booking_body,
     create_ledger_table,
@@ -38,6 +39,7 @@ from loyalty.testing import (
     stream_record,
     transaction_image,
 )
+from loyalty_sandbox.partiql import run_batch_statements_as_conditional_writes
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -145,6 +147,8 @@ def transaction_stream_event(records: int, customers: int, prefix: str) -> dict[
 
 @contextmanager
 def moto_ledger(*, idempotency_table: bool = False) -> Iterator[DynamoDBClient]:
+    # moto's PartiQL cannot run the aggregator's grouped writes; the sandbox's stand-in can.
+    run_batch_statements_as_conditional_writes()
     with fake_aws_environment(), mock_aws():
         client = dynamodb_client()
         create_ledger_table(client, LEDGER_TABLE)

@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from benchmarks.aws import dynamodb_client, round_trip_stub
-from benchmarks.common import Figure, InlineExecutor, fake_aws_environment, sample_seconds
+from benchmarks.common import Figure, fake_aws_environment, sample_seconds
 from benchmarks.cost import LEDGER_TABLE, booking_records, transaction_stream_event
 from benchmarks.http_stub import http_stub
 from loyalty.concurrency import MAX_CONCURRENT_WRITES
 from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
 from loyalty.services.aggregate import AggregateCache, aggregate_stream_event
 from loyalty.services.ingest import ingest_sqs_event
-from loyalty.testing import sqs_event
+from loyalty.testing import InlineExecutor, sqs_event
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -104,10 +104,13 @@ class Batches:
 
 def _rows(batches: Batches, backend: str, delay_ms: float) -> Iterator[Figure]:
     aggregate = f"aggregate {AGGREGATE_RECORDS} rec/{AGGREGATE_CUSTOMERS} cust"
-    runs: list[tuple[str, Any, float | None]] = [
-        (f"ingest {INGEST_MESSAGES} msg, {_POOL}", lambda: batches.ingest(None), 3.0),
-        (f"{aggregate}, warm, {_POOL}", lambda: batches.aggregate(None, "warm"), 2.0),
-        (f"{aggregate}, cold, {_POOL}", lambda: batches.aggregate(None, "cold"), 2.0),
+    # A cold container reads its customers' aggregates before it can write them: two calls in
+    # sequence at the least, whatever the write path.
+    cold = "; floor 2 calls (read, then write)"
+    runs: list[tuple[str, Any, float | None, str]] = [
+        (f"ingest {INGEST_MESSAGES} msg, {_POOL}", lambda: batches.ingest(None), 3.0, ""),
+        (f"{aggregate}, warm, {_POOL}", lambda: batches.aggregate(None, "warm"), 2.0, ""),
+        (f"{aggregate}, cold, {_POOL}", lambda: batches.aggregate(None, "cold"), 2.0, cold),
     ]
     if backend == "http" and delay_ms:
         slow = max(1, batches.repeats // 2)
@@ -116,16 +119,17 @@ def _rows(batches: Batches, backend: str, delay_ms: float) -> Iterator[Figure]:
                 f"{aggregate}, warm, sequential",
                 lambda: batches.aggregate(InlineExecutor(), "warm", repeats=slow),
                 None,
+                "",
             )
         )
     label = f"{backend}, {delay_ms:g} ms" if delay_ms else f"{backend}, no delay"
-    for name, run, target in runs:
+    for name, run, target, floor in runs:
         samples, cpu = run()
         if delay_ms:
             yield Figure.timed(
                 "latency", f"{label}: {name}", samples, "ms",
                 reference=delay_ms, reference_label="1 call delay", target=target,
-                note=f"client CPU {cpu:.0f} ms per batch",
+                note=f"client CPU {cpu:.0f} ms per batch{floor}",
             )  # fmt: skip
         else:
             yield Figure.timed(

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from benchmarks.aws import CostMeter, item_size, write_units
-from benchmarks.common import Figure, InlineExecutor
+from benchmarks.common import Figure
 from benchmarks.cost import LEDGER_TABLE, RequestCost, moto_ledger
 from loyalty.domain.aggregates import CustomerAggregate, reconciled
 from loyalty.domain.clock import format_timestamp
@@ -27,7 +27,7 @@ from loyalty.domain.transactions import (
 from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
 from loyalty.repository.items import aggregate_to_item
 from loyalty.services.aggregate import AggregateCache, aggregate_stream_event
-from loyalty.testing import stream_record, transaction_image
+from loyalty.testing import InlineExecutor, stream_record, transaction_image
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

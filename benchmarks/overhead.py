@@ -14,13 +14,13 @@ import statistics
 import time
 from typing import TYPE_CHECKING, Any
 
-from benchmarks.common import Figure, InlineExecutor
+from benchmarks.common import Figure
 from benchmarks.cost import booking_records, transaction_stream_event
 from loyalty.inbound.booking import BookingEvent
 from loyalty.repository.base import WriteOutcome
 from loyalty.services.aggregate import AggregateCache, aggregate_stream_event
 from loyalty.services.ingest import ingest_sqs_event
-from loyalty.testing import sqs_event
+from loyalty.testing import InlineExecutor, sqs_event
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterator

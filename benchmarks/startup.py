@@ -6,8 +6,9 @@ Lambda container is. It measures its own CPU (``process_time``) and wall time fo
 
 - **import**: ``import lambda_entrypoints.X`` (which builds the function's client), against
   ``import boto3, pydantic``;
-- **init + first invocation**: the import, then one call of the handler with a one-record event,
-  whose requests go to the HTTP stub (no delay). Against the floor, ``import botocore.session``,
+- **init + first invocation**: the import, then one call of the handler with a one-record event
+  or one request taking the function's normal path, whose requests go to the HTTP stub (no
+  delay), for every entrypoint. Against the floor, ``import botocore.session``,
   create the DynamoDB client and make one call, and the fair peer: a handler with Powertools'
   ``Logger``, ``Metrics`` and ``BatchProcessor`` that writes the record with one ``put_item`` on a
   ``boto3.client``.
@@ -34,6 +35,10 @@ from typing import TYPE_CHECKING, Any
 from benchmarks.cold_start import TARGET_LAYER_BYTES, layer_sizes
 from benchmarks.common import AWS_ENVIRONMENT, Figure
 from benchmarks.http_stub import http_stub
+from loyalty.domain.aggregates import CustomerAggregate
+from loyalty.domain.tiers import Tier
+from loyalty.inbound.redemption_requests import RESERVE_ROUTE
+from loyalty.repository.items import aggregate_to_item
 from loyalty.testing import booking_body, sqs_event, sqs_record, stream_record, transaction_image
 
 if TYPE_CHECKING:
@@ -42,9 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["ROOT", "Span", "cold_starts", "layer_figures", "startup_figures"]
 
 ROOT = Path(__file__).resolve().parent.parent
-ENTRYPOINTS = ("ingest", "aggregate", "get_points", "notify")
-INVOKED = ("ingest", "aggregate", "get_points")
-"""Entrypoints whose first invocation is measured (notify publishes only on a tier change)."""
+ENTRYPOINTS = ("ingest", "aggregate", "get_points", "notify", "redemptions")
 BASELINE = "import boto3, pydantic"
 FLOOR = "\n".join(
     (
@@ -126,22 +129,51 @@ def _subjects() -> dict[str, tuple[str, str | None]]:
         "peer": (POWERTOOLS_PEER, "handler(event['ingest'], Context())"),
     }
     for name in ENTRYPOINTS:
-        call = f"module.handler(event[{name!r}], Context())" if name in INVOKED else None
+        call = f"module.handler(event[{name!r}], Context())"
         subjects[name] = (f"import lambda_entrypoints.{name} as module", call)
     return subjects
 
 
+def _aggregate_image(tier: Tier, points: int, version: int) -> dict[str, Any]:
+    aggregate = CustomerAggregate(
+        "c-1", points, tier, (), qualifying_points=points, applied_sequence="1", version=version,
+        updated_at="2026-11-24T12:00:00.000Z",
+    )  # fmt: skip
+    return dict(aggregate_to_item(aggregate))
+
+
+def _api_event(method: str, resource: str, path: str, body: Any = None) -> dict[str, Any]:
+    return {
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "pathParameters": {"customerId": "c-1"},
+        "requestContext": {"authorizer": {"claims": {"sub": "c-1"}}},
+        "body": None if body is None else json.dumps(body),
+    }
+
+
 def _events() -> dict[str, Any]:
+    """One record or request per entrypoint, each taking its function's normal path.
+
+    notify: a write that changed the tier, so one ``Publish``; redemptions: a reserve, which reads
+    the aggregate (the stub's holds no points) and answers 409 with the available points.
+    """
+    tier_change = (
+        _aggregate_image(Tier.BRONZE, 49_000, 1),
+        _aggregate_image(Tier.SILVER, 51_000, 2),
+    )
     return {
         "ingest": sqs_event(sqs_record(booking_body(customer_id="c-1", booking_id="b-1"))),
         "aggregate": {"Records": [stream_record(None, transaction_image("c-1", "b-1", 100))]},
-        "get_points": {
-            "resource": "/loyalty/{customerId}",
-            "path": "/loyalty/c-1",
-            "httpMethod": "GET",
-            "pathParameters": {"customerId": "c-1"},
-            "requestContext": {"authorizer": {"claims": {"sub": "c-1"}}},
-        },
+        "get_points": _api_event("GET", "/loyalty/{customerId}", "/loyalty/c-1"),
+        "notify": {"Records": [stream_record(*tier_change)]},
+        "redemptions": _api_event(
+            "POST",
+            RESERVE_ROUTE,
+            "/loyalty/c-1/redemptions",
+            {"redemptionId": "r-1", "points": 100},
+        ),
     }
 
 
@@ -245,7 +277,7 @@ def startup_figures(*, repeats: int = 5) -> Iterator[Figure]:
         )
     yield _cpu_figure("init + 1st call: floor (botocore client + 1 call)", floor)
     yield _cpu_figure("init + 1st call: peer (Powertools Logger+Metrics+BatchProcessor)", peer)
-    for name in INVOKED:
+    for name in ENTRYPOINTS:
         spans = samples[name][1]
         figure = _cpu_figure(f"init + 1st call: {name}", spans, floor, "floor")
         ratio = _median_cpu(spans) / _median_cpu(peer)

@@ -37,6 +37,7 @@ _EXPORTS = {
     "Transaction": "loyalty.domain.transactions",
     "TransactionStatus": "loyalty.domain.transactions",
     "AggregateConflict": "loyalty.errors",
+    "AggregateWriteRefused": "loyalty.errors",
     "AggregateNotReady": "loyalty.errors",
     "HoldExpired": "loyalty.errors",
     "InsufficientPoints": "loyalty.errors",
@@ -69,6 +70,7 @@ _EXPORTS = {
     "SnsBookingMessage": "loyalty.publishing",
     "booking_event": "loyalty.publishing",
     "build_sns_message": "loyalty.publishing",
+    "AggregateWrite": "loyalty.repository.base",
     "LoyaltyRepository": "loyalty.repository.base",
     "WriteOutcome": "loyalty.repository.base",
     "DynamoDBLoyaltyRepository": "loyalty.repository.dynamodb",
@@ -151,6 +153,7 @@ if TYPE_CHECKING:
     from loyalty.errors import (
         AggregateConflict as AggregateConflict,
         AggregateNotReady as AggregateNotReady,
+        AggregateWriteRefused as AggregateWriteRefused,
         AmbiguousSourceQueue as AmbiguousSourceQueue,
         ConfigurationError as ConfigurationError,
         FieldError as FieldError,
@@ -208,6 +211,7 @@ if TYPE_CHECKING:
         build_sns_message as build_sns_message,
     )
     from loyalty.repository.base import (
+        AggregateWrite as AggregateWrite,
         LoyaltyRepository as LoyaltyRepository,
         WriteOutcome as WriteOutcome,
     )

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AggregateConflict",
     "AggregateNotReady",
+    "AggregateWriteRefused",
     "AmbiguousSourceQueue",
     "ConfigurationError",
     "FieldError",
@@ -128,6 +129,20 @@ class AggregateConflict(LoyaltyError):  # noqa: N818 - reads as a sentence where
         self.customer_id = customer_id
         self.current = current
         super().__init__(f"aggregate of {customer_id} changed concurrently")
+
+
+class AggregateWriteRefused(LoyaltyError):  # noqa: N818 - reads as a sentence where it is raised
+    """DynamoDB refused a customer's statement of a grouped aggregate write, not as a conflict.
+
+    ``code`` and ``message`` are the statement's error as DynamoDB reported it (for example
+    ``ValidationError`` or ``AccessDenied``): a retry of the same write would be refused again.
+    """
+
+    def __init__(self, customer_id: str, code: str, message: str) -> None:
+        self.customer_id = customer_id
+        self.code = code
+        self.message = message
+        super().__init__(f"aggregate write of {customer_id} refused: {code}: {message}")
 
 
 class RetriesExhausted(LoyaltyError):  # noqa: N818 - reads as a sentence where it is raised

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypedDict
 
-from loyalty.inbound.booking import Booking, BookingEvent, BookingStatus, Payment
+from loyalty.inbound.booking import BookingEvent, BookingStatus
 from loyalty.inbound.sqs import CORRELATION_ID_ATTRIBUTE, FAKE_ATTRIBUTE, STATUS_ATTRIBUTE
 
 if TYPE_CHECKING:
@@ -33,13 +33,19 @@ def booking_event(
 
     Raises
     ------
-    pydantic.ValidationError
-        If any value is invalid (the error names the field).
+    loyalty.errors.InvalidBookingMessage
+        If any value is invalid, naming every such field as published (``payment.amount``).
     """
-    return BookingEvent(
-        customer_id=customer_id,
-        booking=Booking(id=booking_id, reference=reference, outbound_flight_id=outbound_flight_id),
-        payment=Payment(amount=amount, receipt=receipt),
+    return BookingEvent.model_validate(
+        {
+            "customerId": customer_id,
+            "booking": {
+                "id": booking_id,
+                "reference": reference,
+                "outboundFlightId": outbound_flight_id,
+            },
+            "payment": {"amount": amount, "receipt": receipt},
+        }
     )
 
 

@@ -12,17 +12,21 @@ import json
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from loyalty.inbound.sqs import STATUS_ATTRIBUTE
 from loyalty.inbound.streams import lambda_stream_record
 from loyalty.repository.items import transaction_key
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mypy_boto3_dynamodb import DynamoDBClient
 
 __all__ = [
+    "InlineExecutor",
     "LambdaContext",
     "RequestCounter",
     "booking_body",
@@ -35,8 +39,26 @@ __all__ = [
 
 _REGION = "eu-west-1"
 _ACCOUNT = "123456789012"
+P = ParamSpec("P")
+T = TypeVar("T")
 _message_ids = itertools.count(1)
 _sequence_numbers = itertools.count(100_000_000_000_000_000_000)
+
+
+class InlineExecutor(Executor):
+    """Runs each submitted call at once in the caller's thread.
+
+    Pass it as ``executor`` where requests must go out one after another: in the order a
+    botocore ``Stubber`` expects its answers, or for a sequential baseline.
+    """
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # a future carries any exception
+            future.set_exception(error)
+        return future
 
 
 @dataclass(slots=True)
@@ -217,5 +239,8 @@ class RequestCounter:
 
     @property
     def writes(self) -> int:
-        """Single-item write calls (PutItem, UpdateItem, DeleteItem)."""
-        return sum(self.calls[name] for name in ("PutItem", "UpdateItem", "DeleteItem"))
+        """Write requests: single-item writes and PartiQL batches (the library's are writes)."""
+        return sum(
+            self.calls[name]
+            for name in ("PutItem", "UpdateItem", "DeleteItem", "BatchExecuteStatement")
+        )

@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from loyalty_sandbox.partiql import run_batch_statements_as_conditional_writes
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
@@ -189,6 +191,7 @@ def install_patches() -> None:
     process that runs moto's backends (the emulator process), before it serves.
     """
     _keep_stream_shards_through_rollbacks()
+    run_batch_statements_as_conditional_writes()
     _check_retention_from_the_queue_setting()
     _time_messages_without_datetimes()
     _encode_stream_records_as_items()

@@ -7,6 +7,7 @@ import pytest
 from moto import mock_aws
 
 from loyalty import DynamoDBLoyaltyRepository
+from loyalty_sandbox.partiql import run_batch_statements_as_conditional_writes
 from tests.support.aws import REGION, TABLE_NAME, RequestCounter, create_table
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("LOYALTY_TABLE_NAME", TABLE_NAME)
+    # moto's PartiQL cannot run the aggregator's grouped writes; the sandbox's stand-in can.
+    run_batch_statements_as_conditional_writes()
     with mock_aws():
         yield
 

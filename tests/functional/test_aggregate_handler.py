@@ -51,7 +51,7 @@ def read(get_points: ModuleType, customer: str, *, full: bool = False) -> dict[s
     return body if full else {k: body[k] for k in ("points", "level", "remainingPoints")}
 
 
-def test_stream_records_become_aggregates_with_one_write_per_customer(
+def test_stream_records_become_aggregates_with_one_statement_per_customer_in_one_request(
     dynamodb: DynamoDBClient,
     repository: DynamoDBLoyaltyRepository,
     handlers: tuple[ModuleType, ModuleType],
@@ -66,8 +66,8 @@ def test_stream_records_become_aggregates_with_one_write_per_customer(
     assert len(event["Records"]) == 10
     counter = RequestCounter(aggregate.repository.client)
     assert aggregate.handler(event, LambdaContext()) == {"batchItemFailures": []}
-    assert counter.writes == 4  # c-0..c-3: one conditional write each
-    assert counter.calls["PutItem"] == 4
+    # c-0..c-3: one conditional statement each, in one request.
+    assert counter.calls == {"BatchGetItem": 1, "BatchExecuteStatement": 1}
     assert read(get_points, "c-0") == {
         "points": 45_000,
         "level": "BRONZE",

@@ -7,6 +7,7 @@ handler sends is checked against its role's table statement (action and dynamodb
 from __future__ import annotations
 
 import importlib
+import re
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +75,11 @@ class DynamoDBCalls:
         if transaction:
             self.calls.extend((name, key.get("pk", {}).get("S", "")) for name, key in transaction)
             return
+        # And each statement of a PartiQL batch as its verb (UPDATE as PartiQLUpdate...).
+        statements = params.get("Statements", [])
+        if statements:
+            self.calls.extend(_partiql_call(statement) for statement in statements)
+            return
         key = params.get("Key") or params.get("Item") or {}
         self.calls.append((model.name, key.get("pk", {}).get("S", "")))
 
@@ -83,6 +89,18 @@ class DynamoDBCalls:
         for operation, pk in self.calls:
             assert f"dynamodb:{operation}" in actions, (function, operation)
             assert any(fnmatchcase(pk, pattern) for pattern in patterns), (function, pk)
+
+
+def _partiql_call(statement: dict[str, Any]) -> tuple[str, str]:
+    text = statement["Statement"]
+    # The partition key is the parameter after `"pk"=` (UPDATE ... WHERE) or `'pk':` (INSERT).
+    before_each_parameter = text.split("?")
+    position = next(
+        n
+        for n, text in enumerate(before_each_parameter)
+        if re.search(r"[\"']pk[\"']\s*[=:]\s*$", text)
+    )
+    return f"PartiQL{text.split()[0].capitalize()}", statement["Parameters"][position]["S"]
 
 
 def reload(name: str) -> ModuleType:
@@ -112,15 +130,28 @@ def test_aggregate_reads_and_writes_only_what_its_role_allows(dynamodb: DynamoDB
     active = transaction_image("c-1", "b-1", 60_000)
     revoked = transaction_image("c-1", "b-1", 60_000, status="REVOKED")
     inserts = {"Records": [stream_record(None, active), stream_record(None, transaction_image())]}
+    more = {
+        "Records": [
+            stream_record(None, transaction_image("c-1", "b-2")),
+            stream_record(None, transaction_image(booking_id="booking-2")),
+        ]
+    }
     revoke = {"Records": [stream_record(active, revoked)]}
     expiry = {"Records": [stream_record(revoked, None, ttl=True)]}
-    for event in (inserts, revoke, expiry):
+    # First aggregates (INSERT), then updates of two (UPDATE) and of one customer (PutItem).
+    for event in (inserts, more, revoke, expiry):
         assert aggregate.handler(event, LambdaContext()) == {"batchItemFailures": []}
     # A fresh container (empty cache) reads the aggregate before writing; a replay writes nothing.
     aggregate = reload("aggregate")
     cold = DynamoDBCalls(aggregate.repository.client)
     assert aggregate.handler(inserts, LambdaContext()) == {"batchItemFailures": []}
     assert "BatchGetItem" in {operation for operation, _ in cold.calls}
+    assert {operation for operation, _ in calls.calls} == {
+        "BatchGetItem",
+        "PartiQLInsert",
+        "PartiQLUpdate",
+        "PutItem",
+    }
     calls.assert_allowed_for("AggregateFunction")
     cold.assert_allowed_for("AggregateFunction")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -156,9 +157,23 @@ def test_an_aggregate_write_failing_for_one_customer_is_retried_from_the_checkpo
                 {"Error": {"Code": "InternalServerError", "Message": "injected"}}, "PutItem"
             )
 
+    def refuse_victims_statement(params: dict[str, Any], **_: Any) -> None:
+        # Inside a grouped write, only the victim's statement fails: it names a missing table,
+        # and the emulator refuses that one statement as DynamoDB would (ResourceNotFound).
+        for statement in params.get("Statements", []):
+            if {"S": f"AGG#{victim}"} in statement["Parameters"] and failures[0] > 0:
+                failures[0] -= 1
+                text = statement["Statement"]
+                statement["Statement"] = re.sub(r'"[^"]+"', '"no-such-table"', text, count=1)
+
     partial_before = sandbox.counters()["aggregate"].get("partial_failures", 0)
     hooks("aggregate", "provide-client-params.dynamodb.PutItem", fail_for_victim)
     hooks("aggregate", "provide-client-params.dynamodb.UpdateItem", fail_for_victim)
+    hooks(
+        "aggregate",
+        "provide-client-params.dynamodb.BatchExecuteStatement",
+        refuse_victims_statement,
+    )
 
     publish(sandbox, run.messages)
     sandbox.drain(timeout=60)

@@ -38,8 +38,11 @@ def test_powertools_peer_costs_three_writes_per_new_message_and_one_per_duplicat
 
 def test_aggregate_writes_once_per_distinct_customer_warm_and_reads_each_once_cold() -> None:
     cost = aggregate_cost(records=12, customers=3)
-    assert cost.warm.calls == {"PutItem": 3}
-    assert cost.cold.calls == {"BatchGetItem": 1, "PutItem": 3}
+    # One statement per customer, grouped in one request; a write unit per statement.
+    assert cost.warm.calls == {"BatchExecuteStatement": 1}
+    assert cost.warm.write_units == 3
+    assert cost.cold.calls == {"BatchGetItem": 1, "BatchExecuteStatement": 1}
+    assert cost.cold.write_units == 3
     assert cost.per_record_peer.calls == {"UpdateItem": 12}
 
 

@@ -39,6 +39,9 @@ EXPECTED_ACTIONS = {
     },
     "AggregateFunction": {
         "dynamodb:BatchGetItem",
+        # Each statement of a BatchExecuteStatement is authorized as its verb.
+        "dynamodb:PartiQLInsert",
+        "dynamodb:PartiQLUpdate",
         "dynamodb:PutItem",
         "dynamodb:DescribeStream",
         "dynamodb:GetRecords",
@@ -68,7 +71,15 @@ COMMON_ACTIONS = {
 # One statement per function grants its item actions, on the partition key prefixes it uses.
 TABLE_ITEM_ACTIONS = {
     "IngestFunction": ({"dynamodb:PutItem", "dynamodb:UpdateItem"}, [f"{TRANSACTION_PREFIX}*"]),
-    "AggregateFunction": ({"dynamodb:BatchGetItem", "dynamodb:PutItem"}, [f"{AGGREGATE_PREFIX}*"]),
+    "AggregateFunction": (
+        {
+            "dynamodb:BatchGetItem",
+            "dynamodb:PartiQLInsert",
+            "dynamodb:PartiQLUpdate",
+            "dynamodb:PutItem",
+        },
+        [f"{AGGREGATE_PREFIX}*"],
+    ),
     "GetPointsFunction": ({"dynamodb:GetItem"}, [f"{AGGREGATE_PREFIX}*"]),
     # A redemption's REDEEM# item lives under the customer's TXN#; its aggregate under AGG#.
     "RedemptionsFunction": (

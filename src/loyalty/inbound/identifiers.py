@@ -1,4 +1,4 @@
-"""Customer and booking ids: what is valid, checked without loading the pydantic event models."""
+"""Customer and booking ids: what is valid, checked the same way by every parser."""
 
 from __future__ import annotations
 

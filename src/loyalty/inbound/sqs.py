@@ -9,8 +9,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from loyalty.domain.clock import parse_timestamp
 from loyalty.errors import InvalidBookingMessage
 from loyalty.inbound.booking import BookingEvent, BookingStatus
@@ -208,10 +206,7 @@ def parse_booking_body(
         )
     status = _parse_status(attributes, body)
     fake = _parse_fake(attributes)
-    try:
-        event = BookingEvent.model_validate(body)
-    except ValidationError as error:
-        raise InvalidBookingMessage.of_validation(error) from None
+    event = BookingEvent.model_validate(body)
     correlation_id = attributes.get(CORRELATION_ID_ATTRIBUTE)
     if correlation_id is not None:
         try:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterator
+    from collections.abc import Callable, Collection, Iterator, Sequence
+    from concurrent.futures import Executor
     from datetime import datetime
 
     from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
     OnUnreadable = Callable[[UnreadableItem], None]
 
-__all__ = ["LoyaltyRepository", "WriteOutcome"]
+__all__ = ["AggregateWrite", "LoyaltyRepository", "WriteOutcome"]
 
 
 class WriteOutcome(StrEnum):
@@ -37,6 +38,13 @@ class WriteOutcome(StrEnum):
     """No transaction existed yet; a REVOKED one was recorded so a late confirm cannot count."""
     ALREADY_REVOKED = "already_revoked"
     """The transaction was already revoked; nothing changed."""
+
+
+class AggregateWrite(NamedTuple):
+    """One customer's aggregate to store, and the stored one it replaces (None: none stored)."""
+
+    aggregate: CustomerAggregate
+    expected: CustomerAggregate | None
 
 
 class LoyaltyRepository(Protocol):
@@ -132,6 +140,23 @@ class LoyaltyRepository(Protocol):
         ------
         AggregateConflict
             Carrying the aggregate stored now, when it is not ``expected``.
+        """
+        ...
+
+    def save_aggregates(
+        self, writes: Sequence[AggregateWrite], *, executor: Executor | None = None
+    ) -> dict[str, Exception]:
+        """Store many customers' aggregates, each only if its stored one is still ``expected``.
+
+        Each customer's write succeeds or fails on its own, as :meth:`save_aggregate` would.
+        ``writes`` name each customer once; ``executor`` runs the requests, if there are several.
+
+        Returns
+        -------
+        dict[str, Exception]
+            The customers whose aggregate was not stored, with why: an
+            :class:`~loyalty.errors.AggregateConflict` carrying the aggregate stored now, or the
+            error that refused the write. Every other customer's aggregate was stored.
         """
         ...
 

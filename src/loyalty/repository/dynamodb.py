@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import logging
+import random
 import time
 from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 
-from loyalty.concurrency import MAX_CONCURRENT_WRITES
+from loyalty.concurrency import MAX_CONCURRENT_WRITES, run_all
 from loyalty.domain.aggregates import CustomerAggregate, CustomerSummary
 from loyalty.domain.clock import utc_now
 from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.domain.transactions import Transaction, TransactionStatus
 from loyalty.errors import (
     AggregateConflict,
+    AggregateWriteRefused,
     RedemptionWriteConflict,
     RetriesExhausted,
     UnreadableItem,
 )
-from loyalty.repository.base import WriteOutcome
+from loyalty.repository.base import AggregateWrite, WriteOutcome
 from loyalty.repository.items import (
     AGGREGATE_PREFIX,
     BOOKING_PREFIX,
@@ -35,14 +37,17 @@ from loyalty.repository.items import (
     transaction_key,
     transaction_to_item,
 )
+from loyalty.repository.partiql import MAX_STATEMENTS_PER_BATCH, aggregate_write_statement
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Iterator
+    from collections.abc import Collection, Iterable, Iterator, Sequence
+    from concurrent.futures import Executor
     from datetime import datetime
 
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import (
         AttributeValueTypeDef,
+        BatchStatementResponseTypeDef,
         KeysAndAttributesTypeDef,
         PutItemInputTypeDef,
         PutTypeDef,
@@ -57,6 +62,20 @@ _logger = logging.getLogger("loyalty.repository")
 
 _BATCH_GET_LIMIT = 100
 _BATCH_GET_ATTEMPTS = 8
+_STATEMENT_ATTEMPTS = 8
+
+# Per-statement error codes of a BatchExecuteStatement that a later attempt may not get: the
+# statement is sent again after a backoff. A statement is not retried by botocore, whose retries
+# see only the request, and the request succeeded.
+_RETRIED_STATEMENT_ERRORS = frozenset(
+    {
+        "ProvisionedThroughputExceeded",
+        "ThrottlingError",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "TransactionConflict",
+    }
+)
 
 # Cancellation reason codes of a TransactWriteItems that mean "someone else wrote first": the
 # caller re-reads and recomputes. Any other reason (validation, throttling past the SDK's own
@@ -95,6 +114,11 @@ def dynamodb_client_config() -> Config:
         retries={"mode": "standard", "max_attempts": 5},
         parameter_validation=False,
     )
+
+
+def _backoff(attempt: int) -> None:
+    # Full jitter, so that the many writers a throttled table has do not come back in step.
+    time.sleep(random.uniform(0.0, min(0.05 * 2**attempt, 1.0)))
 
 
 def _log_unreadable(error: UnreadableItem) -> None:
@@ -280,7 +304,7 @@ class DynamoDBLoyaltyRepository:
                     break
                 # DynamoDB hands back keys it could not read under load: retry them with backoff.
                 request = dict(unprocessed)  # type: ignore[arg-type]
-                time.sleep(min(0.05 * 2**attempt, 1.0))
+                _backoff(attempt)
             else:
                 raise RetriesExhausted(
                     f"BatchGetItem left keys unprocessed after {_BATCH_GET_ATTEMPTS} attempts"
@@ -310,6 +334,78 @@ class DynamoDBLoyaltyRepository:
             raise AggregateConflict(
                 aggregate.customer_id, aggregate_from_item(current) if current else None
             ) from None
+
+    def save_aggregates(
+        self, writes: Sequence[AggregateWrite], *, executor: Executor | None = None
+    ) -> dict[str, Exception]:
+        """Store many customers' aggregates in ``BatchExecuteStatement`` requests (decision 0011).
+
+        Up to 25 conditional statements per request, the requests sent concurrently on
+        ``executor``; one customer alone is one ``PutItem``. Each statement's outcome is its own:
+        a failed condition is a conflict carrying the stored item; throttled statements are sent
+        again with backoff; any other refusal fails that customer only.
+        """
+        if len(writes) == 1:
+            (aggregate, expected), *_ = writes
+            try:
+                self.save_aggregate(aggregate, expected)
+            except Exception as error:
+                return {aggregate.customer_id: error}
+            return {}
+        failures: dict[str, Exception] = {}
+        duplicates: list[str] = []
+        pending = list(writes)
+        for attempt in range(_STATEMENT_ATTEMPTS):
+            if attempt:
+                _backoff(attempt - 1)
+            groups = [
+                pending[start : start + MAX_STATEMENTS_PER_BATCH]
+                for start in range(0, len(pending), MAX_STATEMENTS_PER_BATCH)
+            ]
+            pending = []
+            for group, answer in zip(groups, run_all(self._execute, groups, executor), strict=True):
+                if isinstance(answer, Exception):
+                    # The request itself failed, after botocore's own retries: every customer
+                    # in it failed with it.
+                    failures |= {write.aggregate.customer_id: answer for write in group}
+                    continue
+                for write, response in zip(group, answer, strict=True):
+                    customer_id = write.aggregate.customer_id
+                    refusal = response.get("Error")
+                    if refusal is None:
+                        continue
+                    code = refusal.get("Code", "")
+                    if code == "ConditionalCheckFailed":
+                        stored: Any = refusal.get("Item")
+                        current = aggregate_from_item(stored) if stored else None
+                        failures[customer_id] = AggregateConflict(customer_id, current)
+                    elif code == "DuplicateItem":
+                        duplicates.append(customer_id)
+                    elif code in _RETRIED_STATEMENT_ERRORS:
+                        pending.append(write)
+                    else:
+                        message = refusal.get("Message", "")
+                        failures[customer_id] = AggregateWriteRefused(customer_id, code, message)
+            if not pending:
+                break
+        for write in pending:
+            customer_id = write.aggregate.customer_id
+            failures[customer_id] = RetriesExhausted(
+                f"aggregate write of {customer_id} was throttled or hit an internal error "
+                f"in each of {_STATEMENT_ATTEMPTS} attempts"
+            )
+        if duplicates:
+            # An INSERT that found an aggregate returns no item: one read fetches them all.
+            stored_now = self.get_aggregates(duplicates)
+            failures |= {c: AggregateConflict(c, stored_now.get(c)) for c in duplicates}
+        return failures
+
+    def _execute(self, group: list[AggregateWrite]) -> list[BatchStatementResponseTypeDef]:
+        statements = [
+            aggregate_write_statement(self._table_name, aggregate, expected)
+            for aggregate, expected in group
+        ]
+        return self._client.batch_execute_statement(Statements=statements)["Responses"]
 
     def get_summary(
         self,

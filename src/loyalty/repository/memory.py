@@ -21,11 +21,12 @@ from loyalty.repository.items import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterator
+    from collections.abc import Collection, Iterator, Sequence
+    from concurrent.futures import Executor
     from datetime import datetime
 
     from loyalty.domain.redemptions import Redemption
-    from loyalty.repository.base import OnUnreadable
+    from loyalty.repository.base import AggregateWrite, OnUnreadable
 
 __all__ = ["InMemoryLoyaltyRepository"]
 
@@ -33,7 +34,8 @@ __all__ = ["InMemoryLoyaltyRepository"]
 class InMemoryLoyaltyRepository:
     """Thread-safe dict-backed repository with the DynamoDB adapter's semantics.
 
-    ``write_count`` counts write requests as DynamoDB would. Every change that DynamoDB would put
+    ``write_count`` counts item writes as DynamoDB bills them: one per conditional write, each
+    customer of a grouped aggregate write counted on its own. Every change that DynamoDB would put
     on the table's stream (NEW_AND_OLD_IMAGES) is recorded as a Lambda-shaped stream record;
     :meth:`take_stream_event` hands them over as an event for ``aggregate_stream_event``.
     """
@@ -191,6 +193,17 @@ class InMemoryLoyaltyRepository:
                 None if current is None else aggregate_to_item(current),
                 aggregate_to_item(aggregate),
             )
+
+    def save_aggregates(
+        self, writes: Sequence[AggregateWrite], *, executor: Executor | None = None
+    ) -> dict[str, Exception]:
+        failures: dict[str, Exception] = {}
+        for aggregate, expected in writes:
+            try:
+                self.save_aggregate(aggregate, expected)
+            except Exception as error:
+                failures[aggregate.customer_id] = error
+        return failures
 
     def get_summary(
         self,

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from loyalty.concurrency import run_all
 from loyalty.domain.aggregates import (
     CustomerAggregate,
+    FoldResult,
     LedgerChange,
     fold_changes,
     proves_applied_history,
@@ -26,6 +26,7 @@ from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.errors import AggregateConflict, InvalidStreamRecord, RetriesExhausted
 from loyalty.inbound.batch_response import PartialBatchResponse, partial_batch_response
 from loyalty.inbound.streams import ledger_change_of
+from loyalty.repository.base import AggregateWrite
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -104,42 +105,66 @@ class _CustomerOutcome:
     aggregate_missing: bool = False
 
 
-def _apply_customer(
-    customer_id: str,
-    changes: list[LedgerChange],
+def _write_customers(
+    by_customer: dict[str, list[LedgerChange]],
+    stored: dict[str, CustomerAggregate],
     *,
-    current: CustomerAggregate | None,
     repository: LoyaltyRepository,
     cache: AggregateCache,
     tiers: TierPolicy,
     now: Clock,
-) -> _CustomerOutcome:
+    executor: Executor | None,
+) -> dict[str, _CustomerOutcome | Exception]:
+    """Fold each customer's changes and write them all at once; redo the conflicted ones."""
+    outcomes: dict[str, _CustomerOutcome | Exception] = {}
+    current: dict[str, CustomerAggregate | None] = {c: stored.get(c) for c in by_customer}
     # An aggregate is never deleted by the service: one that is gone was lost (deleted by hand,
     # restored from an older backup), and this batch can only add its own changes to nothing.
-    missing = current is None and proves_applied_history(changes)
+    missing = {
+        c: current[c] is None and proves_applied_history(changes)
+        for c, changes in by_customer.items()
+    }
+    pending = list(by_customer)
     for _ in range(MAX_CONFLICT_RETRIES):
-        folded = fold_changes(current, customer_id, changes, tiers=tiers, at=now())
-        if folded is None:
-            return _CustomerOutcome(applied=0, skipped=len(changes), written=False)
-        try:
-            repository.save_aggregate(folded.aggregate, current)
-        except AggregateConflict as conflict:
-            missing = missing or (current is not None and conflict.current is None)
-            current = conflict.current
-            continue
-        cache.put(folded.aggregate)
-        return _CustomerOutcome(
-            folded.applied,
-            folded.skipped,
-            written=True,
-            clamped=folded.clamped,
-            expired=folded.expired,
-            removed=folded.removed,
-            aggregate_missing=missing,
+        at = now()
+        folds: dict[str, FoldResult] = {}
+        for customer_id in pending:
+            changes = by_customer[customer_id]
+            folded = fold_changes(current[customer_id], customer_id, changes, tiers=tiers, at=at)
+            if folded is None:
+                outcomes[customer_id] = _CustomerOutcome(0, len(changes), written=False)
+            else:
+                folds[customer_id] = folded
+        writes = [AggregateWrite(f.aggregate, current[c]) for c, f in folds.items()]
+        failures = repository.save_aggregates(writes, executor=executor) if writes else {}
+        pending = []
+        for customer_id, folded in folds.items():
+            failure = failures.get(customer_id)
+            if isinstance(failure, AggregateConflict):
+                was = current[customer_id]
+                missing[customer_id] |= was is not None and failure.current is None
+                current[customer_id] = failure.current
+                pending.append(customer_id)
+            elif failure is not None:
+                outcomes[customer_id] = failure
+            else:
+                cache.put(folded.aggregate)
+                outcomes[customer_id] = _CustomerOutcome(
+                    folded.applied,
+                    folded.skipped,
+                    written=True,
+                    clamped=folded.clamped,
+                    expired=folded.expired,
+                    removed=folded.removed,
+                    aggregate_missing=missing[customer_id],
+                )
+        if not pending:
+            break
+    for customer_id in pending:
+        outcomes[customer_id] = RetriesExhausted(
+            f"aggregate of {customer_id} kept changing under {MAX_CONFLICT_RETRIES} attempts"
         )
-    raise RetriesExhausted(
-        f"aggregate of {customer_id} kept changing under {MAX_CONFLICT_RETRIES} attempts"
-    )
+    return outcomes
 
 
 def aggregate_stream_event(
@@ -155,8 +180,9 @@ def aggregate_stream_event(
 
     Records of items other than transactions are skipped. Each customer's records are folded
     into their lots (the delta rule per lot, lots expired at ``now`` pruned) and written with one
-    conditional write per customer; customers are written
-    concurrently. If a customer's write fails, that customer's earliest record in the batch is
+    conditional write per customer, all customers at once (``save_aggregates``: in DynamoDB, 25
+    per request, decision 0011). A customer whose write conflicts is folded again onto the
+    aggregate stored now and written again. If a customer's write fails, that customer's earliest record in the batch is
     reported as failed, so Lambda retries from there; other customers are unaffected, and their
     redelivered records are recognised as applied.
 
@@ -173,7 +199,7 @@ def aggregate_stream_event(
     cache
         Last-known aggregates; defaults to one kept across calls for ``repository``.
     executor
-        Runs the writes; defaults to the process-wide pool.
+        Runs the write requests concurrently; defaults to the process-wide pool.
 
     Returns
     -------
@@ -210,19 +236,17 @@ def aggregate_stream_event(
         # One round trip for every customer this container has not seen, not one read each.
         known |= repository.get_aggregates(uncached)
 
-    def apply(customer_id: str) -> _CustomerOutcome:
-        return _apply_customer(
-            customer_id,
-            by_customer[customer_id],
-            current=known.get(customer_id),
-            repository=repository,
-            cache=use_cache,
-            tiers=tiers,
-            now=now,
-        )
-
-    customers = list(by_customer)
-    for customer_id, outcome in zip(customers, run_all(apply, customers, executor), strict=True):
+    outcomes = _write_customers(
+        by_customer,
+        known,
+        repository=repository,
+        cache=use_cache,
+        tiers=tiers,
+        now=now,
+        executor=executor,
+    )
+    for customer_id in by_customer:
+        outcome = outcomes[customer_id]
         if isinstance(outcome, Exception):
             _logger.error(
                 "aggregate write failed, Lambda will retry from record %s: %s",

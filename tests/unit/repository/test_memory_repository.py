@@ -1,8 +1,16 @@
-"""The in-memory repository reads one customer's ledger from that customer's transactions."""
+"""The in-memory repository: one customer's ledger from their transactions; many aggregates."""
 
 from __future__ import annotations
 
-from loyalty import InMemoryLoyaltyRepository
+from dataclasses import replace
+
+from loyalty import (
+    AggregateConflict,
+    AggregateWrite,
+    CustomerAggregate,
+    InMemoryLoyaltyRepository,
+    Tier,
+)
 from tests.support.builders import active_transaction
 
 
@@ -23,3 +31,24 @@ def test_a_customers_ledger_lists_only_their_transactions_by_booking_id_without_
         ("c-1", "b-9"),
     ]
     assert repository.list_transactions("c-3") == []
+
+
+def test_saving_many_aggregates_stores_each_whose_expectation_holds_and_reports_the_others() -> (
+    None
+):
+    repository = InMemoryLoyaltyRepository()
+    first = CustomerAggregate("c-1", 100, Tier.BRONZE, (), version=1)
+    repository.save_aggregate(first, None)
+    stale = CustomerAggregate("c-1", 50, Tier.BRONZE, (), version=0)
+    failures = repository.save_aggregates(
+        [
+            AggregateWrite(replace(first, points=200, version=2), stale),
+            AggregateWrite(CustomerAggregate("c-2", 10, Tier.BRONZE, (), version=1), None),
+        ]
+    )
+    assert set(failures) == {"c-1"}
+    conflict = failures["c-1"]
+    assert isinstance(conflict, AggregateConflict)
+    assert conflict.current == first
+    assert repository.get_aggregate("c-2") is not None
+    assert repository.write_count == 3

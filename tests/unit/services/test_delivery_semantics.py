@@ -39,19 +39,16 @@ class InjectedWriteError(Exception):
 
 
 class FaultyRepository(InMemoryLoyaltyRepository):
-    """Fails the aggregate writes of chosen customers; can crash the whole invocation."""
+    """Fails the aggregate writes of chosen customers."""
 
     def __init__(self) -> None:
         super().__init__()
         self.failing: set[str] = set()
-        self.crash_after_writes: int | None = None
 
     def save_aggregate(self, aggregate: CustomerAggregate, expected: Any) -> None:
         if aggregate.customer_id in self.failing:
             raise InjectedWriteError(aggregate.customer_id)
         super().save_aggregate(aggregate, expected)
-        if self.crash_after_writes is not None:
-            self.crash_after_writes -= 1
 
 
 class StreamDelivery(RuleBasedStateMachine):
