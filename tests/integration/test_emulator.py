@@ -131,6 +131,27 @@ def test_the_emulator_process_ends_when_the_process_that_started_it_is_killed() 
     assert _refuses_connections(port)
 
 
+def test_a_running_sandbox_never_imports_moto_in_its_own_process() -> None:
+    # Whatever touches moto's in-memory state must run in the emulator process, where the
+    # patches are installed; this test's own process has moto imported already.
+    script = (
+        "import sys\n"
+        "from loyalty import booking_event, build_sns_message\n"
+        "from loyalty_sandbox import Sandbox\n"
+        "with Sandbox() as sandbox:\n"
+        "    message = build_sns_message(booking_event('c-1', 'b-1', 100))\n"
+        "    sandbox.client('sns').publish(TopicArn=sandbox.resources.topic_arn, **message)\n"
+        "    sandbox.drain()\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in {'moto', 'werkzeug'}))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == "[]\n"
+
+
 def _every_kind_of_record(dynamodb: Any, streams: Any) -> dict[str, Any]:
     """Write one item of every attribute type, update and delete it; read the stream."""
     name = f"kinds-{uuid.uuid4().hex[:8]}"
