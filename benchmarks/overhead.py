@@ -23,11 +23,12 @@ from loyalty.services.ingest import ingest_sqs_event
 from loyalty.testing import InlineExecutor, sqs_event
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterator
+    from collections.abc import Callable, Collection, Iterator, Sequence
     from concurrent.futures import Executor
 
     from loyalty.domain.aggregates import CustomerAggregate
     from loyalty.domain.transactions import Transaction
+    from loyalty.repository.base import AggregateWrite
 
 __all__ = ["StubRepository", "overhead_figures"]
 
@@ -48,10 +49,10 @@ class StubRepository:
     def get_aggregates(self, customer_ids: Collection[str]) -> dict[str, CustomerAggregate]:
         return {}
 
-    def save_aggregate(
-        self, aggregate: CustomerAggregate, expected: CustomerAggregate | None
-    ) -> None:
-        return None
+    def save_aggregates(
+        self, writes: Sequence[AggregateWrite], *, executor: Executor | None = None
+    ) -> dict[str, Exception]:
+        return {}
 
 
 def _seconds_per_record(

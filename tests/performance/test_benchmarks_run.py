@@ -14,6 +14,7 @@ from benchmarks.common import Figure, fake_aws_environment
 from benchmarks.cost import aggregate_cost, ingest_cost, powertools_ingest_cost
 from benchmarks.http_stub import http_stub
 from benchmarks.lots import aggregate_shape, lots_request_cost
+from benchmarks.overhead import overhead_figures
 from benchmarks.run import goals, main
 from loyalty.domain.transactions import ExpiryRounding
 from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
@@ -152,3 +153,9 @@ def test_the_http_stub_answers_every_request_kind_through_botocore() -> None:
         assert sns.publish(TopicArn="arn:aws:sns:eu-west-1:123456789012:t", Message="m")[
             "MessageId"
         ]
+
+
+def test_the_overhead_benchmark_runs_the_services_against_its_stub_repository() -> None:
+    figures = list(overhead_figures(seconds=0.01, rounds=1))
+    assert figures
+    assert all(figure.value > 0 for figure in figures)
