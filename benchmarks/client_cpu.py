@@ -23,7 +23,7 @@ from benchmarks.http_stub import http_stub
 from loyalty.domain.aggregates import CustomerAggregate, Lot
 from loyalty.domain.tiers import Tier
 from loyalty.domain.transactions import Transaction, TransactionStatus
-from loyalty.repository.base import AggregateWrite
+from loyalty.repository.base import AggregateSave
 from loyalty.repository.dynamodb import DynamoDBLoyaltyRepository
 from loyalty.repository.partiql import MAX_STATEMENTS_PER_BATCH
 from loyalty.testing import InlineExecutor
@@ -79,7 +79,7 @@ def request_kinds(repository: DynamoDBLoyaltyRepository) -> dict[str, Callable[[
     )
     customers = [f"customer-{n}" for n in range(BATCH_GET_KEYS)]
     group = [
-        AggregateWrite(replace(written, customer_id=c), replace(stored, customer_id=c))
+        AggregateSave(replace(written, customer_id=c), replace(stored, customer_id=c))
         for c in customers[:MAX_STATEMENTS_PER_BATCH]
     ]
     return {

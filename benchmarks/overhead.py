@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from loyalty.domain.aggregates import CustomerAggregate
     from loyalty.domain.transactions import Transaction
-    from loyalty.repository.base import AggregateWrite
+    from loyalty.repository.base import AggregateSave
 
 __all__ = ["StubRepository", "overhead_figures"]
 
@@ -50,7 +50,7 @@ class StubRepository:
         return {}
 
     def save_aggregates(
-        self, writes: Sequence[AggregateWrite], *, executor: Executor | None = None
+        self, writes: Sequence[AggregateSave], *, executor: Executor | None = None
     ) -> dict[str, Exception]:
         return {}
 

@@ -70,7 +70,7 @@ _EXPORTS = {
     "SnsBookingMessage": "loyalty.publishing",
     "booking_event": "loyalty.publishing",
     "build_sns_message": "loyalty.publishing",
-    "AggregateWrite": "loyalty.repository.base",
+    "AggregateSave": "loyalty.repository.base",
     "LoyaltyRepository": "loyalty.repository.base",
     "WriteOutcome": "loyalty.repository.base",
     "DynamoDBLoyaltyRepository": "loyalty.repository.dynamodb",
@@ -211,7 +211,7 @@ if TYPE_CHECKING:
         build_sns_message as build_sns_message,
     )
     from loyalty.repository.base import (
-        AggregateWrite as AggregateWrite,
+        AggregateSave as AggregateSave,
         LoyaltyRepository as LoyaltyRepository,
         WriteOutcome as WriteOutcome,
     )

@@ -19,7 +19,7 @@ from botocore.stub import ANY, Stubber
 from loyalty import (
     AggregateCache,
     AggregateConflict,
-    AggregateWrite,
+    AggregateSave,
     AggregateWriteRefused,
     CustomerAggregate,
     DynamoDBLoyaltyRepository,
@@ -45,8 +45,8 @@ def stored(customer: str, points: int = 100, version: int = 1) -> CustomerAggreg
     )
 
 
-def updates(*customers: str) -> list[AggregateWrite]:
-    return [AggregateWrite(replace(stored(c), points=200, version=2), stored(c)) for c in customers]
+def updates(*customers: str) -> list[AggregateSave]:
+    return [AggregateSave(replace(stored(c), points=200, version=2), stored(c)) for c in customers]
 
 
 def stubbed() -> tuple[DynamoDBLoyaltyRepository, Stubber]:
@@ -94,7 +94,7 @@ def test_a_failed_condition_is_that_customers_conflict_carrying_the_stored_aggre
 
 def test_an_insert_that_finds_an_aggregate_reads_the_stored_one_once_for_all() -> None:
     repository, stubber = stubbed()
-    first = [AggregateWrite(stored(c), None) for c in ("c-1", "c-2", "c-3")]
+    first = [AggregateSave(stored(c), None) for c in ("c-1", "c-2", "c-3")]
     duplicate = {"Error": {"Code": "DuplicateItem", "Message": "Duplicate primary key exists"}}
     with stubber:
         answer(stubber, duplicate, OK, duplicate)
@@ -194,7 +194,7 @@ def test_a_refused_request_fails_every_customer_in_it_and_no_other() -> None:
 def test_a_batch_of_customers_goes_out_25_statements_per_request(
     repository: DynamoDBLoyaltyRepository, requests: RequestCounter
 ) -> None:
-    first = [AggregateWrite(stored(f"c-{n}"), None) for n in range(30)]
+    first = [AggregateSave(stored(f"c-{n}"), None) for n in range(30)]
     assert repository.save_aggregates(first) == {}
     assert dict(requests.calls) == {"BatchExecuteStatement": 2}
     requests.reset()
@@ -206,7 +206,7 @@ def test_a_batch_of_customers_goes_out_25_statements_per_request(
 def test_one_customer_alone_is_one_put_item(
     repository: DynamoDBLoyaltyRepository, requests: RequestCounter
 ) -> None:
-    assert repository.save_aggregates([AggregateWrite(stored("c-1"), None)]) == {}
+    assert repository.save_aggregates([AggregateSave(stored("c-1"), None)]) == {}
     assert dict(requests.calls) == {"PutItem": 1}
 
 
@@ -215,11 +215,11 @@ def test_an_update_removes_what_only_the_replaced_aggregate_had(
 ) -> None:
     owing = replace(stored("c-1"), arrears=40)
     other = stored("c-2")
-    repository.save_aggregates([AggregateWrite(owing, None), AggregateWrite(other, None)])
+    repository.save_aggregates([AggregateSave(owing, None), AggregateSave(other, None)])
     repaid = replace(owing, arrears=0, version=2)
     assert (
         repository.save_aggregates(
-            [AggregateWrite(repaid, owing), AggregateWrite(replace(other, version=2), other)]
+            [AggregateSave(repaid, owing), AggregateSave(replace(other, version=2), other)]
         )
         == {}
     )
@@ -266,7 +266,7 @@ def test_a_first_write_that_races_another_conflicts_with_what_the_other_stored(
     repository.save_aggregate(other, None)
     requests.reset()
     failures = repository.save_aggregates(
-        [AggregateWrite(stored("c-1"), None), AggregateWrite(stored("c-2"), None)]
+        [AggregateSave(stored("c-1"), None), AggregateSave(stored("c-2"), None)]
     )
     assert set(failures) == {"c-1"}
     conflict = failures["c-1"]

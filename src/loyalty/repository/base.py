@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     OnUnreadable = Callable[[UnreadableItem], None]
 
-__all__ = ["AggregateWrite", "LoyaltyRepository", "WriteOutcome"]
+__all__ = ["AggregateSave", "LoyaltyRepository", "WriteOutcome"]
 
 
 class WriteOutcome(StrEnum):
@@ -40,7 +40,7 @@ class WriteOutcome(StrEnum):
     """The transaction was already revoked; nothing changed."""
 
 
-class AggregateWrite(NamedTuple):
+class AggregateSave(NamedTuple):
     """One customer's aggregate to store, and the stored one it replaces (None: none stored)."""
 
     aggregate: CustomerAggregate
@@ -144,7 +144,7 @@ class LoyaltyRepository(Protocol):
         ...
 
     def save_aggregates(
-        self, writes: Sequence[AggregateWrite], *, executor: Executor | None = None
+        self, writes: Sequence[AggregateSave], *, executor: Executor | None = None
     ) -> dict[str, Exception]:
         """Store many customers' aggregates, each only if its stored one is still ``expected``.
 

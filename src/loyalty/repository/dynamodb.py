@@ -21,7 +21,7 @@ from loyalty.errors import (
     RetriesExhausted,
     UnreadableItem,
 )
-from loyalty.repository.base import AggregateWrite, WriteOutcome
+from loyalty.repository.base import AggregateSave, WriteOutcome
 from loyalty.repository.items import (
     AGGREGATE_PREFIX,
     BOOKING_PREFIX,
@@ -336,7 +336,7 @@ class DynamoDBLoyaltyRepository:
             ) from None
 
     def save_aggregates(
-        self, writes: Sequence[AggregateWrite], *, executor: Executor | None = None
+        self, writes: Sequence[AggregateSave], *, executor: Executor | None = None
     ) -> dict[str, Exception]:
         """Store many customers' aggregates in ``BatchExecuteStatement`` requests (decision 0011).
 
@@ -400,7 +400,7 @@ class DynamoDBLoyaltyRepository:
             failures |= {c: AggregateConflict(c, stored_now.get(c)) for c in duplicates}
         return failures
 
-    def _execute(self, group: list[AggregateWrite]) -> list[BatchStatementResponseTypeDef]:
+    def _execute(self, group: list[AggregateSave]) -> list[BatchStatementResponseTypeDef]:
         statements = [
             aggregate_write_statement(self._table_name, aggregate, expected)
             for aggregate, expected in group

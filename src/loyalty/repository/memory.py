@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from loyalty.domain.redemptions import Redemption
-    from loyalty.repository.base import AggregateWrite, OnUnreadable
+    from loyalty.repository.base import AggregateSave, OnUnreadable
 
 __all__ = ["InMemoryLoyaltyRepository"]
 
@@ -195,7 +195,7 @@ class InMemoryLoyaltyRepository:
             )
 
     def save_aggregates(
-        self, writes: Sequence[AggregateWrite], *, executor: Executor | None = None
+        self, writes: Sequence[AggregateSave], *, executor: Executor | None = None
     ) -> dict[str, Exception]:
         failures: dict[str, Exception] = {}
         for aggregate, expected in writes:

@@ -26,7 +26,7 @@ from loyalty.domain.tiers import DEFAULT_TIER_POLICY, TierPolicy
 from loyalty.errors import AggregateConflict, InvalidStreamRecord, RetriesExhausted
 from loyalty.inbound.batch_response import PartialBatchResponse, partial_batch_response
 from loyalty.inbound.streams import ledger_change_of
-from loyalty.repository.base import AggregateWrite
+from loyalty.repository.base import AggregateSave
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -135,7 +135,7 @@ def _write_customers(
                 outcomes[customer_id] = _CustomerOutcome(0, len(changes), written=False)
             else:
                 folds[customer_id] = folded
-        writes = [AggregateWrite(f.aggregate, current[c]) for c, f in folds.items()]
+        writes = [AggregateSave(f.aggregate, current[c]) for c, f in folds.items()]
         failures = repository.save_aggregates(writes, executor=executor) if writes else {}
         pending = []
         for customer_id, folded in folds.items():

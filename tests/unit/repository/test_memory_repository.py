@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from loyalty import (
     AggregateConflict,
-    AggregateWrite,
+    AggregateSave,
     CustomerAggregate,
     InMemoryLoyaltyRepository,
     Tier,
@@ -42,8 +42,8 @@ def test_saving_many_aggregates_stores_each_whose_expectation_holds_and_reports_
     stale = CustomerAggregate("c-1", 50, Tier.BRONZE, (), version=0)
     failures = repository.save_aggregates(
         [
-            AggregateWrite(replace(first, points=200, version=2), stale),
-            AggregateWrite(CustomerAggregate("c-2", 10, Tier.BRONZE, (), version=1), None),
+            AggregateSave(replace(first, points=200, version=2), stale),
+            AggregateSave(CustomerAggregate("c-2", 10, Tier.BRONZE, (), version=1), None),
         ]
     )
     assert set(failures) == {"c-1"}
