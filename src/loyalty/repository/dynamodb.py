@@ -346,7 +346,7 @@ class DynamoDBLoyaltyRepository:
         again with backoff; any other refusal fails that customer only.
         """
         if len(writes) == 1:
-            (aggregate, expected), *_ = writes
+            aggregate, expected = writes[0]
             try:
                 self.save_aggregate(aggregate, expected)
             except Exception as error:
